@@ -1,0 +1,22 @@
+import { z } from 'zod';
+
+/** The worker's whole configuration, parsed once at start-up. */
+export const workerEnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/anh'),
+  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  TENANT_ROLE_SECRET: z
+    .string({ error: 'TENANT_ROLE_SECRET is required (32+ random characters; see README)' })
+    .min(32),
+  WORKER_HEALTH_HOST: z.string().default('127.0.0.1'),
+  WORKER_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(3001),
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  QUEUE_PREFIX: z.string().regex(/^[a-z0-9:_-]+$/).default('anh'),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+});
+
+export type WorkerEnv = z.infer<typeof workerEnvSchema>;
+
+export function readWorkerEnv(source: Record<string, string | undefined> = process.env): WorkerEnv {
+  return workerEnvSchema.parse(source);
+}

@@ -1,16 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { TestProject } from 'vitest/node';
 import { prepareTemplateDatabase, TEMPLATE_DATABASE } from '../packages/db/src/testing';
+import '../packages/db/test/provided-context';
 import { testEnv } from './env';
-
-declare module 'vitest' {
-  export interface ProvidedContext {
-    databaseBaseUrl: string;
-    templateDatabase: string;
-    tenantRoleSecret: string;
-    redisUrl: string;
-  }
-}
 
 // Every project that touches PostgreSQL runs this; the template is rebuilt once per
 // project, which also proves migrations apply to an empty database on every run.

@@ -16,10 +16,14 @@ export interface Logger {
 
 export function redact(value: unknown, depth = 0): unknown {
   if (depth > 6 || value === null || typeof value !== 'object') return value;
-  if (value instanceof Error) return { name: value.name, message: value.message, code: (value as { code?: unknown }).code };
+  if (value instanceof Error)
+    return { name: value.name, message: value.message, code: (value as { code?: unknown }).code };
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
   return Object.fromEntries(
-    Object.entries(value).map(([k, v]) => [k, SECRET_KEY.test(k) ? '[redacted]' : redact(v, depth + 1)]),
+    Object.entries(value).map(([k, v]) => [
+      k,
+      SECRET_KEY.test(k) ? '[redacted]' : redact(v, depth + 1),
+    ]),
   );
 }
 
@@ -30,7 +34,14 @@ export function createLogger(
 ): Logger {
   const emit = (at: LogLevel, message: string, fields?: Record<string, unknown>) => {
     if (ORDER[at] < ORDER[level]) return;
-    write(JSON.stringify({ time: new Date().toISOString(), level: at, message, ...(redact({ ...base, ...fields }) as object) }));
+    write(
+      JSON.stringify({
+        time: new Date().toISOString(),
+        level: at,
+        message,
+        ...(redact({ ...base, ...fields }) as object),
+      }),
+    );
   };
   return {
     debug: (m, f) => emit('debug', m, f),

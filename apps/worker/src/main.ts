@@ -11,18 +11,28 @@ import { createQueues, createWorkers, registerSchedules } from './queues';
 // a health endpoint. SIGTERM/SIGINT drain running jobs before exiting.
 const env = readWorkerEnv();
 const log = createLogger(env.LOG_LEVEL, { service: 'worker' });
-const db = createDatabase({ url: env.DATABASE_URL, tenantRoleSecret: env.TENANT_ROLE_SECRET, applicationName: 'anh-worker' });
+const db = createDatabase({
+  url: env.DATABASE_URL,
+  tenantRoleSecret: env.TENANT_ROLE_SECRET,
+  applicationName: 'anh-worker',
+});
 const redis = new Redis(env.REDIS_URL, { maxRetriesPerRequest: null });
 const queueOptions = { connection: redis, prefix: env.QUEUE_PREFIX };
 
 const queues = createQueues(queueOptions);
 const scheduled = await registerSchedules(queues);
-const workers = createWorkers({ db, log }, { ...queueOptions, concurrency: env.WORKER_CONCURRENCY });
+const workers = createWorkers(
+  { db, log },
+  { ...queueOptions, concurrency: env.WORKER_CONCURRENCY },
+);
 const health = createHealthServer({ db, redis });
 health.listen(env.WORKER_HEALTH_PORT, env.WORKER_HEALTH_HOST);
 await once(health, 'listening');
 const { port } = health.address() as AddressInfo;
-log.info('worker started', { scheduled, health: `http://${env.WORKER_HEALTH_HOST}:${port}/health` });
+log.info('worker started', {
+  scheduled,
+  health: `http://${env.WORKER_HEALTH_HOST}:${port}/health`,
+});
 
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {

@@ -8,7 +8,14 @@ import { seedField, seedTenant } from '@anh/db/seed';
 import { useTestDatabase } from '@anh/db/test-helpers';
 import { AppError } from '@anh/domain/errors';
 import { createLogger } from './log';
-import { createQueues, createWorkers, enqueue, processJob, registerSchedules, type Queues } from './queues';
+import {
+  createQueues,
+  createWorkers,
+  enqueue,
+  processJob,
+  registerSchedules,
+  type Queues,
+} from './queues';
 
 const testDb = useTestDatabase();
 const prefix = `anh-test-${randomBytes(4).toString('hex')}`;
@@ -38,7 +45,9 @@ afterAll(async () => {
 
 describe('job catalog and workers', () => {
   it('refuses a bad payload before it reaches Redis', async () => {
-    const error = await enqueue(queues, 'audit.anchor', { tenantId: 'nope' } as never).catch((e: unknown) => e);
+    const error = await enqueue(queues, 'audit.anchor', { tenantId: 'nope' }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(AppError);
     expect((error as AppError).code).toBe('VALIDATION');
     expect(await queues.maintenance.count()).toBe(0);
@@ -46,10 +55,12 @@ describe('job catalog and workers', () => {
 
   it('fails unknown jobs and bad payloads without retrying', async () => {
     const ctx = { db: testDb().db, log };
-    await expect(processJob(ctx, { id: '1', name: 'nope', data: {} })).rejects.toBeInstanceOf(UnrecoverableError);
-    await expect(processJob(ctx, { id: '2', name: 'audit.verify', data: { extra: 1 } })).rejects.toBeInstanceOf(
+    await expect(processJob(ctx, { id: '1', name: 'nope', data: {} })).rejects.toBeInstanceOf(
       UnrecoverableError,
     );
+    await expect(
+      processJob(ctx, { id: '2', name: 'audit.verify', data: { extra: 1 } }),
+    ).rejects.toBeInstanceOf(UnrecoverableError);
   });
 
   it('anchors tenant audit heads in the control schema', async () => {
@@ -57,7 +68,9 @@ describe('job catalog and workers', () => {
     const tenant = await seedTenant(db);
     await seedField(db, tenant.id);
     const job = await enqueue(queues, 'audit.anchor', { tenantId: tenant.id });
-    const result = (await job.waitUntilFinished(events, 20_000)) as { anchored: Array<{ tenantId: string; seq: number }> };
+    const result = (await job.waitUntilFinished(events, 20_000)) as {
+      anchored: Array<{ tenantId: string; seq: number }>;
+    };
     expect(result.anchored).toEqual([{ tenantId: tenant.id, seq: 2 }]);
     const anchors = await db.control
       .select()
@@ -72,18 +85,27 @@ describe('job catalog and workers', () => {
     await seedField(db, tenant.id);
     await withConnection(url, async (c) => {
       await c.query("SET session_replication_role = 'replica'");
-      await c.query(`UPDATE "${tenant.schemaName}".audit_log SET actor = 'user:otro' WHERE seq = 2`);
+      await c.query(
+        `UPDATE "${tenant.schemaName}".audit_log SET actor = 'user:otro' WHERE seq = 2`,
+      );
     });
     const job = await enqueue(queues, 'audit.verify', { tenantId: tenant.id });
-    const result = (await job.waitUntilFinished(events, 20_000)) as { failures: Array<{ scope: string; problems: unknown[] }> };
-    expect(result.failures).toEqual([{ scope: tenant.id, problems: [{ kind: 'hash_mismatch', seq: 2 }] }]);
+    const result = (await job.waitUntilFinished(events, 20_000)) as {
+      failures: Array<{ scope: string; problems: unknown[] }>;
+    };
+    expect(result.failures).toEqual([
+      { scope: tenant.id, problems: [{ kind: 'hash_mismatch', seq: 2 }] },
+    ]);
   });
 
   it('registers the catalog schedules idempotently', async () => {
     expect(await registerSchedules(queues)).toEqual(['audit.anchor', 'audit.verify']);
     await registerSchedules(queues);
     const schedulers = await queues.maintenance.getJobSchedulers();
-    expect(schedulers.map((s) => s.key).sort()).toEqual(['schedule:audit.anchor', 'schedule:audit.verify']);
+    expect(schedulers.map((s) => s.key).sort()).toEqual([
+      'schedule:audit.anchor',
+      'schedule:audit.verify',
+    ]);
     const verify = schedulers.find((s) => s.key === 'schedule:audit.verify');
     expect(verify).toMatchObject({ pattern: '15 5 * * *', tz: 'America/Bogota' });
   });

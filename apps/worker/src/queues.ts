@@ -1,7 +1,15 @@
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { AppError, isAppError, validationError } from '@anh/domain/errors';
-import { isJobName, JOBS, QUEUES, SCHEDULE_TIMEZONE, type JobName, type JobPayload, type QueueName } from './jobs/catalog';
+import {
+  isJobName,
+  JOBS,
+  QUEUES,
+  SCHEDULE_TIMEZONE,
+  type JobName,
+  type JobPayload,
+  type QueueName,
+} from './jobs/catalog';
 import { handlers, type JobContext } from './jobs/handlers';
 
 export interface QueueOptions {
@@ -13,7 +21,10 @@ export type Queues = Record<QueueName, Queue>;
 
 export function createQueues(options: QueueOptions): Queues {
   return Object.fromEntries(
-    QUEUES.map((name) => [name, new Queue(name, { connection: options.connection, prefix: options.prefix })]),
+    QUEUES.map((name) => [
+      name,
+      new Queue(name, { connection: options.connection, prefix: options.prefix }),
+    ]),
   ) as Queues;
 }
 
@@ -40,7 +51,9 @@ export async function enqueue<N extends JobName>(
 /** Registers the repeating jobs of the catalog (idempotent: schedulers are upserted by id). */
 export async function registerSchedules(queues: Queues): Promise<JobName[]> {
   const scheduled: JobName[] = [];
-  for (const [name, definition] of Object.entries(JOBS) as Array<[JobName, (typeof JOBS)[JobName]]>) {
+  for (const [name, definition] of Object.entries(JOBS) as Array<
+    [JobName, (typeof JOBS)[JobName]]
+  >) {
     if (!definition.schedule) continue;
     const repeat =
       'every' in definition.schedule
@@ -49,7 +62,10 @@ export async function registerSchedules(queues: Queues): Promise<JobName[]> {
     await queues[definition.queue].upsertJobScheduler(`schedule:${name}`, repeat, {
       name,
       data: {},
-      opts: { attempts: definition.attempts, backoff: { type: 'exponential', delay: definition.backoffMs } },
+      opts: {
+        attempts: definition.attempts,
+        backoff: { type: 'exponential', delay: definition.backoffMs },
+      },
     });
     scheduled.push(name);
   }
@@ -59,7 +75,10 @@ export async function registerSchedules(queues: Queues): Promise<JobName[]> {
 async function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new AppError('UNAVAILABLE', `${what} timed out after ${ms} ms`)), ms);
+    timer = setTimeout(
+      () => reject(new AppError('UNAVAILABLE', `${what} timed out after ${ms} ms`)),
+      ms,
+    );
   });
   try {
     return await Promise.race([work, timeout]);
@@ -73,23 +92,32 @@ async function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promi
  * time limit. Failures that retrying cannot fix (bad payload, non-retryable AppError)
  * fail the job at once instead of burning its attempts.
  */
-export async function processJob(ctx: JobContext, job: Pick<Job, 'name' | 'data' | 'id'>): Promise<unknown> {
+export async function processJob(
+  ctx: JobContext,
+  job: Pick<Job, 'name' | 'data' | 'id'>,
+): Promise<unknown> {
   if (!isJobName(job.name)) throw new UnrecoverableError(`Unknown job "${job.name}"`);
   const definition = JOBS[job.name];
   const parsed = definition.payload.safeParse(job.data);
   if (!parsed.success) {
-    throw new UnrecoverableError(validationError(`Payload of job ${job.name}`, parsed.error.issues).message);
+    throw new UnrecoverableError(
+      validationError(`Payload of job ${job.name}`, parsed.error.issues).message,
+    );
   }
   const handler = handlers[job.name] as (ctx: JobContext, payload: unknown) => Promise<unknown>;
   try {
     return await withTimeout(handler(ctx, parsed.data), definition.timeoutMs, `Job ${job.name}`);
   } catch (error) {
-    if (isAppError(error) && !error.retryable) throw new UnrecoverableError(`${error.code}: ${error.message}`);
+    if (isAppError(error) && !error.retryable)
+      throw new UnrecoverableError(`${error.code}: ${error.message}`);
     throw error;
   }
 }
 
-export function createWorkers(ctx: JobContext, options: QueueOptions & { concurrency: number }): Worker[] {
+export function createWorkers(
+  ctx: JobContext,
+  options: QueueOptions & { concurrency: number },
+): Worker[] {
   return QUEUES.map((queue) => {
     const worker = new Worker(queue, (job) => processJob(ctx, job), {
       connection: options.connection,
@@ -97,7 +125,13 @@ export function createWorkers(ctx: JobContext, options: QueueOptions & { concurr
       concurrency: options.concurrency,
     });
     worker.on('failed', (job, error) =>
-      ctx.log.warn('job failed', { queue, job: job?.name, jobId: job?.id, attempt: job?.attemptsMade, error }),
+      ctx.log.warn('job failed', {
+        queue,
+        job: job?.name,
+        jobId: job?.id,
+        attempt: job?.attemptsMade,
+        error,
+      }),
     );
     worker.on('error', (error) => ctx.log.error('worker error', { queue, error }));
     return worker;

@@ -2,7 +2,10 @@ import pg from 'pg';
 import { quoteIdent } from './names';
 
 /** Runs `work` on one short-lived connection (migrations want a single session). */
-export async function withConnection<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+export async function withConnection<T>(
+  url: string,
+  work: (client: pg.Client) => Promise<T>,
+): Promise<T> {
   const client = new pg.Client({ connectionString: url, application_name: 'anh:admin' });
   await client.connect();
   try {

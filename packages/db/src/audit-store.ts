@@ -28,9 +28,7 @@ export async function appendAudit(
   event: NewAuditEvent,
 ): Promise<AuditEntry> {
   await tx.execute(sql`LOCK TABLE ${table} IN SHARE ROW EXCLUSIVE MODE`);
-  const { rows } = await tx.execute(
-    sql`SELECT seq, hash FROM ${table} ORDER BY seq DESC LIMIT 1`,
-  );
+  const { rows } = await tx.execute(sql`SELECT seq, hash FROM ${table} ORDER BY seq DESC LIMIT 1`);
   const last = rows[0];
   const head: AuditHead | null = last ? { seq: Number(last.seq), hash: String(last.hash) } : null;
   const entry = chainAuditEntry(head, {
@@ -67,7 +65,7 @@ export async function readAuditChain(tx: SqlRunner, table: AuditTable): Promise<
     actor: String(row.actor),
     action: String(row.action),
     entity: String(row.entity),
-    entityId: row.entity_id === null ? null : String(row.entity_id),
+    entityId: typeof row.entity_id === 'string' ? row.entity_id : null,
     data: row.data,
     prevHash: String(row.prev_hash),
     hash: String(row.hash),

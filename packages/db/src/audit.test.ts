@@ -42,7 +42,13 @@ describe('tenant audit chain', () => {
     await Promise.all(
       Array.from({ length: 8 }, (_, i) =>
         db.withTenant(tenant.id, (tx) =>
-          appendTenantAudit(tx, { actor: 'system:test', action: 'x', entity: 'y', entityId: String(i), data: { i } }),
+          appendTenantAudit(tx, {
+            actor: 'system:test',
+            action: 'x',
+            entity: 'y',
+            entityId: String(i),
+            data: { i },
+          }),
         ),
       ),
     );
@@ -52,8 +58,14 @@ describe('tenant audit chain', () => {
 
   it('is append-only for the tenant role', async () => {
     const { db } = testDb();
-    for (const statement of ["UPDATE audit_log SET actor = 'x'", 'DELETE FROM audit_log', 'TRUNCATE audit_log']) {
-      const error = await db.withTenant(tenant.id, (tx) => tx.execute(sql.raw(statement))).catch((e: { cause?: { code?: string } }) => e.cause?.code);
+    for (const statement of [
+      "UPDATE audit_log SET actor = 'x'",
+      'DELETE FROM audit_log',
+      'TRUNCATE audit_log',
+    ]) {
+      const error = await db
+        .withTenant(tenant.id, (tx) => tx.execute(sql.raw(statement)))
+        .catch((e: { cause?: { code?: string } }) => e.cause?.code);
       expect(error).toBe('42501');
     }
   });
@@ -66,9 +78,19 @@ describe('tenant audit chain', () => {
   });
 
   it('detects a row inserted in the middle, even one with a correctly computed hash', async () => {
-    const { rows } = await withConnection(testDb().url, (c) => c.query(`SELECT hash FROM ${log()} WHERE seq = 2`));
-    const prevHash = String(rows[0].hash);
-    const forged = { seq: 3, at: new Date().toISOString(), actor: 'user:intruso', action: 'x', entity: 'y', entityId: null, data: {} };
+    const { rows } = await withConnection(testDb().url, (c) =>
+      c.query<{ hash: string }>(`SELECT hash FROM ${log()} WHERE seq = 2`),
+    );
+    const prevHash = rows[0]!.hash;
+    const forged = {
+      seq: 3,
+      at: new Date().toISOString(),
+      actor: 'user:intruso',
+      action: 'x',
+      entity: 'y',
+      entityId: null,
+      data: {},
+    };
     await tamper([
       `UPDATE ${log()} SET seq = seq + 100 WHERE seq >= 3`,
       `UPDATE ${log()} SET seq = seq - 99 WHERE seq >= 100`,
@@ -77,7 +99,9 @@ describe('tenant audit chain', () => {
     ]);
     const result = await verifyTenantAudit(testDb().db, tenant.id);
     expect(result.ok).toBe(false);
-    expect(result.problems.some((p) => p.kind === 'broken_link' || p.kind === 'hash_mismatch')).toBe(true);
+    expect(
+      result.problems.some((p) => p.kind === 'broken_link' || p.kind === 'hash_mismatch'),
+    ).toBe(true);
   });
 
   it('detects a deleted row in the middle', async () => {

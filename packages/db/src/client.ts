@@ -44,7 +44,11 @@ export interface Database {
    * privileges are on its own schema. Commits when `work` resolves, rolls back when it
    * throws. Even hand-written SQL inside cannot reach another tenant: PostgreSQL refuses.
    */
-  withTenant<T>(tenantId: string, work: (tx: TenantTx) => Promise<T>, options?: WithTenantOptions): Promise<T>;
+  withTenant<T>(
+    tenantId: string,
+    work: (tx: TenantTx) => Promise<T>,
+    options?: WithTenantOptions,
+  ): Promise<T>;
   /** Closes a tenant's pool (after deprovisioning, or to pick up a new password). */
   evictTenant(tenantId: string): Promise<void>;
   close(): Promise<void>;

@@ -1,5 +1,12 @@
 export { createDatabase } from './client';
-export type { ControlDb, Database, DatabaseConfig, TenantDb, TenantTx, WithTenantOptions } from './client';
+export type {
+  ControlDb,
+  Database,
+  DatabaseConfig,
+  TenantDb,
+  TenantTx,
+  WithTenantOptions,
+} from './client';
 export { ensureDatabaseExists, withConnection } from './admin';
 export { migrateAll, type MigrationSummary } from './migrate';
 export {
@@ -10,7 +17,12 @@ export {
   verifyTenantAudit,
   type Tenant,
 } from './tenants';
-export { appendControlAudit, appendTenantAudit, readAuditChain, type NewAuditEvent } from './audit-store';
+export {
+  appendControlAudit,
+  appendTenantAudit,
+  readAuditChain,
+  type NewAuditEvent,
+} from './audit-store';
 export { tenantRoleName, tenantSchemaName } from './names';
 export * as controlTables from './schema/control';
 export * as tenantTables from './schema/tenant';

@@ -32,8 +32,9 @@ async function failureCodeAsA(...statements: string[]): Promise<string> {
       for (const statement of statements) await tx.execute(sql.raw(statement));
     });
   } catch (error) {
-    const cause = (error as { cause?: { code?: string } }).cause ?? (error as { code?: string });
-    return (cause as { code?: string }).code ?? `no code: ${String(error)}`;
+    // drizzle wraps the driver error; PostgreSQL's SQLSTATE is on its cause.
+    const failure = error as { code?: string; cause?: { code?: string } };
+    return failure.cause?.code ?? failure.code ?? `no code: ${String(error)}`;
   }
   return 'succeeded';
 }
@@ -46,14 +47,21 @@ describe('withTenant', () => {
     const own = await db.withTenant(a.id, (tx) => tx.select().from(sites));
     expect(own).toHaveLength(1);
     const who = await db.withTenant(a.id, (tx) =>
-      tx.execute<{ user: string; schema: string }>(sql`SELECT current_user AS user, current_schema() AS schema`),
+      tx.execute<{ user: string; schema: string }>(
+        sql`SELECT current_user AS user, current_schema() AS schema`,
+      ),
     );
     expect(who.rows[0]).toEqual({ user: a.roleName, schema: a.schemaName });
   });
 
   it("cannot find tenant B's rows through typed queries", async () => {
     const { db } = testDb();
-    const rows = await db.withTenant(a.id, (tx) => tx.select().from(sites).where(sql`id = ${bSiteId}`));
+    const rows = await db.withTenant(a.id, (tx) =>
+      tx
+        .select()
+        .from(sites)
+        .where(sql`id = ${bSiteId}`),
+    );
     expect(rows).toEqual([]);
   });
 
@@ -61,7 +69,9 @@ describe('withTenant', () => {
     expect(await failureCodeAsA(`SELECT * FROM ${B()}.sites`)).toBe('42501');
     expect(await failureCodeAsA(`SELECT count(*) FROM ${B()}.audit_log`)).toBe('42501');
     expect(
-      await failureCodeAsA(`INSERT INTO ${B()}.sites (code, name, field_name) VALUES ('X', 'x', 'x')`),
+      await failureCodeAsA(
+        `INSERT INTO ${B()}.sites (code, name, field_name) VALUES ('X', 'x', 'x')`,
+      ),
     ).toBe('42501');
     expect(await failureCodeAsA(`UPDATE ${B()}.sites SET name = 'pwned'`)).toBe('42501');
     expect(await failureCodeAsA(`DELETE FROM ${B()}.variables`)).toBe('42501');
@@ -88,25 +98,33 @@ describe('withTenant', () => {
     const code = await failureCodeAsA(`SET search_path TO ${B()}`, 'SELECT * FROM sites');
     // A schema without USAGE is skipped in the search_path: "sites" does not resolve.
     expect(['42501', '42P01']).toContain(code);
-    expect(await failureCodeAsA(`SET search_path TO ${B()}, public`, 'SELECT * FROM sites')).not.toBe(
-      'succeeded',
-    );
+    expect(
+      await failureCodeAsA(`SET search_path TO ${B()}, public`, 'SELECT * FROM sites'),
+    ).not.toBe('succeeded');
   });
 
   it("cannot list B's tables through the catalogs or measure them", async () => {
     const schema = b.schemaName;
-    expect(await failureCodeAsA(`SELECT relname FROM pg_class WHERE relnamespace = '${schema}'::regnamespace`)).toBe(
+    expect(
+      await failureCodeAsA(
+        `SELECT relname FROM pg_class WHERE relnamespace = '${schema}'::regnamespace`,
+      ),
+    ).toBe('42501');
+    expect(
+      await failureCodeAsA(`SELECT tablename FROM pg_tables WHERE schemaname = '${schema}'`),
+    ).toBe('42501');
+    expect(await failureCodeAsA(`SELECT nspname FROM pg_namespace`)).toBe('42501');
+    expect(await failureCodeAsA(`SELECT relname, n_live_tup FROM pg_stat_user_tables`)).toBe(
       '42501',
     );
-    expect(await failureCodeAsA(`SELECT tablename FROM pg_tables WHERE schemaname = '${schema}'`)).toBe('42501');
-    expect(await failureCodeAsA(`SELECT nspname FROM pg_namespace`)).toBe('42501');
-    expect(await failureCodeAsA(`SELECT relname, n_live_tup FROM pg_stat_user_tables`)).toBe('42501');
     expect(await failureCodeAsA(`SELECT pg_total_relation_size('${schema}.sites')`)).toBe('42501');
     const { db } = testDb();
     // information_schema filters by privilege; with the catalogs closed it refuses outright.
     const listed = await db
       .withTenant(a.id, (tx) =>
-        tx.execute(sql`SELECT table_name FROM information_schema.tables WHERE table_schema = ${schema}`),
+        tx.execute(
+          sql`SELECT table_name FROM information_schema.tables WHERE table_schema = ${schema}`,
+        ),
       )
       .then((r) => r.rows.length)
       .catch(() => 0);
@@ -142,7 +160,11 @@ describe('withTenant', () => {
 
   it('answers NOT_FOUND for unknown or malformed tenant ids', async () => {
     const { db } = testDb();
-    for (const id of ['00000000-0000-4000-8000-000000000000', 'not-a-uuid', "'; DROP SCHEMA control; --"]) {
+    for (const id of [
+      '00000000-0000-4000-8000-000000000000',
+      'not-a-uuid',
+      "'; DROP SCHEMA control; --",
+    ]) {
       const error = await db.withTenant(id, async () => 1).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(AppError);
       expect((error as AppError).code).toBe('NOT_FOUND');

@@ -30,8 +30,14 @@ describe('migrateAll', () => {
       [1, 2, 3].map(() => withConnection(url, (client) => migrateAll(client, secret))),
     );
     const appliedBy = summaries.map((s) => s.control.length);
-    expect(appliedBy.sort()).toEqual([0, 0, readMigrationFolder(join(MIGRATIONS_ROOT, 'control')).length]);
-    const tracked = await withConnection(url, (c) => c.query('SELECT tag FROM anh_migrations.control'));
+    expect(appliedBy.sort()).toEqual([
+      0,
+      0,
+      readMigrationFolder(join(MIGRATIONS_ROOT, 'control')).length,
+    ]);
+    const tracked = await withConnection(url, (c) =>
+      c.query('SELECT tag FROM anh_migrations.control'),
+    );
     expect(tracked.rowCount).toBe(readMigrationFolder(join(MIGRATIONS_ROOT, 'control')).length);
   });
 
@@ -57,7 +63,9 @@ describe('migrateAll', () => {
       await c.query(`DELETE FROM ${schema}._migrations WHERE tag = '0001_audit_append_only'`);
     });
     const summary = await withConnection(url, (c) => migrateAll(c, inject('tenantRoleSecret')));
-    expect(summary.tenants.find((t) => t.tenantId === tenant.id)?.applied).toEqual(['0001_audit_append_only']);
+    expect(summary.tenants.find((t) => t.tenantId === tenant.id)?.applied).toEqual([
+      '0001_audit_append_only',
+    ]);
     const owner = await withConnection(url, (c) =>
       c.query<{ owner: string }>(
         `SELECT pg_get_userbyid(proowner) AS owner FROM pg_proc WHERE proname = 'audit_log_append_only' AND pronamespace = $1::regnamespace`,
@@ -72,7 +80,9 @@ describe('migrateAll', () => {
     await withConnection(url, (c) =>
       c.query(`UPDATE anh_migrations.control SET hash = repeat('0', 64) WHERE tag = '0000_init'`),
     );
-    const error = await withConnection(url, (c) => migrateAll(c, inject('tenantRoleSecret'))).catch((e: unknown) => e);
+    const error = await withConnection(url, (c) => migrateAll(c, inject('tenantRoleSecret'))).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(AppError);
     expect((error as AppError).code).toBe('INTEGRITY');
     const { rows } = await withConnection(url, async (c) => {
@@ -90,7 +100,9 @@ describe('migrateAll', () => {
     const { db, url } = testDb();
     const tenant = await seedTenant(db);
     const { rows } = await withConnection(url, (c) =>
-      c.query<{ schema: string }>(`SELECT table_schema AS schema FROM information_schema.tables WHERE table_name = 'measurement_points'`),
+      c.query<{ schema: string }>(
+        `SELECT table_schema AS schema FROM information_schema.tables WHERE table_name = 'measurement_points'`,
+      ),
     );
     expect(rows.map((r) => r.schema)).toContain(tenant.schemaName);
     expect(rows.map((r) => r.schema)).not.toContain('public');

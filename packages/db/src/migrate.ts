@@ -237,11 +237,18 @@ export interface MigrationSummary {
  * `npm run db:migrate`: the control schema, then every tenant whose schema still exists.
  * Also re-derives tenant role passwords, so rotating TENANT_ROLE_SECRET takes effect here.
  */
-export async function migrateAll(client: ClientBase, tenantRoleSecret: string): Promise<MigrationSummary> {
+export async function migrateAll(
+  client: ClientBase,
+  tenantRoleSecret: string,
+): Promise<MigrationSummary> {
   return withMigrationLock(client, async () => {
     const control = await applyControlMigrations(client);
     const { catalogHardened } = await hardenDatabase(client);
-    const { rows: tenants } = await client.query<{ id: string; schema_name: string; role_name: string }>(
+    const { rows: tenants } = await client.query<{
+      id: string;
+      schema_name: string;
+      role_name: string;
+    }>(
       `SELECT t.id, t.schema_name, t.role_name FROM control.tenants t
        WHERE EXISTS (SELECT 1 FROM pg_namespace n WHERE n.nspname = t.schema_name)
        ORDER BY t.created_at, t.id`,

@@ -12,15 +12,24 @@ describe('scramSha256Verifier', () => {
       await c.query("SET password_encryption = 'scram-sha-256'");
       await c.query(`CREATE ROLE ${role} PASSWORD 'contraseña-de-prueba'`);
       try {
-        const { rows } = await c.query<{ p: string }>('SELECT rolpassword AS p FROM pg_authid WHERE rolname = $1', [role]);
+        const { rows } = await c.query<{ p: string }>(
+          'SELECT rolpassword AS p FROM pg_authid WHERE rolname = $1',
+          [role],
+        );
         return rows[0]!.p;
       } finally {
         await c.query(`DROP ROLE ${role}`);
       }
     });
     const match = /^SCRAM-SHA-256\$(\d+):([^$]+)\$/.exec(stored)!;
-    const ours = scramSha256Verifier('contraseña-de-prueba', Buffer.from(match[2]!, 'base64'), Number(match[1]));
+    const ours = scramSha256Verifier(
+      'contraseña-de-prueba',
+      Buffer.from(match[2]!, 'base64'),
+      Number(match[1]),
+    );
     expect(ours).toBe(stored);
-    expect(scramSha256Verifier('otra', Buffer.from(match[2]!, 'base64'), Number(match[1]))).not.toBe(stored);
+    expect(
+      scramSha256Verifier('otra', Buffer.from(match[2]!, 'base64'), Number(match[1])),
+    ).not.toBe(stored);
   });
 });

@@ -1,7 +1,7 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { nitCheckDigit } from '@anh/domain/nit';
-import { hashSecret } from '@anh/domain/secrets';
+import { hashSecret, verifySecret } from '@anh/domain/secrets';
 import type { MemberRole, NewTenantInput, PointKind } from '@anh/domain/tenancy';
 import { appendTenantAudit } from './audit-store';
 import type { Database } from './client';
@@ -52,7 +52,21 @@ export async function seedUser(
     .select()
     .from(controlSchema.users)
     .where(eq(controlSchema.users.email, email));
-  if (existing) return existing;
+  if (existing) {
+    // Keep a re-run seed (the demo) in step with the password it was given this time.
+    if (
+      input.password &&
+      !(existing.passwordHash && (await verifySecret(input.password, existing.passwordHash)))
+    ) {
+      const [updated] = await db.control
+        .update(controlSchema.users)
+        .set({ passwordHash: await hashSecret(input.password) })
+        .where(eq(controlSchema.users.id, existing.id))
+        .returning();
+      return updated!;
+    }
+    return existing;
+  }
   const [user] = await db.control
     .insert(controlSchema.users)
     .values({

@@ -9,7 +9,12 @@ import { readAuditChain } from './audit-store';
 import { controlAuditLog, tenants } from './schema/control';
 import { auditLog, sites } from './schema/tenant';
 import { randomNit, randomSuffix, seedField, seedTenant } from './seed';
-import { deprovisionTenant, provisionTenant, verifyControlAudit, verifyTenantAudit } from './tenants';
+import {
+  deprovisionTenant,
+  provisionTenant,
+  verifyControlAudit,
+  verifyTenantAudit,
+} from './tenants';
 
 const testDb = useTestDatabase();
 
@@ -24,11 +29,19 @@ function newTenantInput() {
 }
 
 async function schemaExists(url: string, schema: string): Promise<boolean> {
-  return withConnection(url, async (c) => (await c.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema])).rowCount === 1);
+  return withConnection(
+    url,
+    async (c) =>
+      (await c.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema])).rowCount === 1,
+  );
 }
 
 async function roleExists(url: string, role: string): Promise<boolean> {
-  return withConnection(url, async (c) => (await c.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role])).rowCount === 1);
+  return withConnection(
+    url,
+    async (c) =>
+      (await c.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role])).rowCount === 1,
+  );
 }
 
 describe('provisionTenant', () => {
@@ -58,7 +71,9 @@ describe('provisionTenant', () => {
     expect(await db.withTenant(first.tenant.id, (tx) => tx.select().from(sites))).toHaveLength(1);
 
     const concurrent = newTenantInput();
-    const results = await Promise.all([1, 2, 3].map(() => provisionTenant(db, concurrent, { actor: 'user:test' })));
+    const results = await Promise.all(
+      [1, 2, 3].map(() => provisionTenant(db, concurrent, { actor: 'user:test' })),
+    );
     expect(results.filter((r) => r.created)).toHaveLength(1);
     expect(new Set(results.map((r) => r.tenant.id)).size).toBe(1);
     const rows = await db.control.select().from(tenants).where(eq(tenants.slug, concurrent.slug));
@@ -71,10 +86,18 @@ describe('provisionTenant', () => {
     const { db } = testDb();
     const input = newTenantInput();
     await provisionTenant(db, input, { actor: 'user:test' });
-    const slugClash = await provisionTenant(db, { ...input, legalName: 'Otra S.A.' }, { actor: 'user:test' }).catch((e: unknown) => e);
+    const slugClash = await provisionTenant(
+      db,
+      { ...input, legalName: 'Otra S.A.' },
+      { actor: 'user:test' },
+    ).catch((e: unknown) => e);
     expect(slugClash).toBeInstanceOf(AppError);
     expect((slugClash as AppError).code).toBe('CONFLICT');
-    const nitClash = await provisionTenant(db, { ...newTenantInput(), nit: input.nit }, { actor: 'user:test' }).catch((e: unknown) => e);
+    const nitClash = await provisionTenant(
+      db,
+      { ...newTenantInput(), nit: input.nit },
+      { actor: 'user:test' },
+    ).catch((e: unknown) => e);
     expect((nitClash as AppError).code).toBe('CONFLICT');
   });
 
@@ -86,7 +109,9 @@ describe('provisionTenant', () => {
     const error = await provisionTenant(db, input, { actor: 'user:test' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AppError);
     expect((error as AppError).code).toBe('VALIDATION');
-    const paths = ((error as AppError).details!.problems as Array<{ path: string }>).map((p) => p.path);
+    const paths = ((error as AppError).details!.problems as Array<{ path: string }>).map(
+      (p) => p.path,
+    );
     expect(paths).toEqual(expect.arrayContaining(['nit', 'slug']));
     expect(await db.control.select().from(tenants).where(eq(tenants.slug, input.slug))).toEqual([]);
   });
@@ -99,7 +124,9 @@ describe('deprovisionTenant', () => {
     await seedField(db, tenant.id, { wells: 1 });
     const result = await deprovisionTenant(db, tenant.id, { actor: 'user:admin' });
     expect(result.status).toBe('deprovisioned');
-    expect(await deprovisionTenant(db, tenant.id, { actor: 'user:admin' })).toMatchObject({ status: 'deprovisioned' });
+    expect(await deprovisionTenant(db, tenant.id, { actor: 'user:admin' })).toMatchObject({
+      status: 'deprovisioned',
+    });
 
     const error = await db.withTenant(tenant.id, async () => 1).catch((e: unknown) => e);
     expect((error as AppError).code).toBe('TENANT_INACTIVE');
@@ -111,12 +138,20 @@ describe('deprovisionTenant', () => {
     expect(loginError).toBe('28000'); // role is not permitted to log in
 
     expect(await schemaExists(url, tenant.schemaName)).toBe(true);
-    const kept = await withConnection(url, (c) => c.query(`SELECT count(*)::int AS n FROM "${tenant.schemaName}".sites`));
-    expect(kept.rows[0].n).toBe(1);
-    const tenantAudit = await withConnection(url, (c) =>
-      c.query<{ action: string }>(`SELECT action FROM "${tenant.schemaName}".audit_log ORDER BY seq`),
+    const kept = await withConnection(url, (c) =>
+      c.query<{ n: number }>(`SELECT count(*)::int AS n FROM "${tenant.schemaName}".sites`),
     );
-    expect(tenantAudit.rows.map((r) => r.action)).toEqual(['tenant.provisioned', 'site.created', 'tenant.deprovisioned']);
+    expect(kept.rows[0]!.n).toBe(1);
+    const tenantAudit = await withConnection(url, (c) =>
+      c.query<{ action: string }>(
+        `SELECT action FROM "${tenant.schemaName}".audit_log ORDER BY seq`,
+      ),
+    );
+    expect(tenantAudit.rows.map((r) => r.action)).toEqual([
+      'tenant.provisioned',
+      'site.created',
+      'tenant.deprovisioned',
+    ]);
     const controlAudit = await readAuditChain(db.control, controlAuditLog);
     expect(controlAudit.filter((e) => e.entityId === tenant.id).map((e) => e.action)).toEqual([
       'tenant.provisioned',
@@ -140,7 +175,12 @@ describe('deprovisionTenant', () => {
     expect((await verifyControlAudit(db)).ok).toBe(true);
     const reuse = await provisionTenant(
       db,
-      { slug: tenant.slug, legalName: tenant.legalName, nit: `${tenant.nitBase}-${tenant.nitCheckDigit}`, anhOperatorCode: tenant.anhOperatorCode },
+      {
+        slug: tenant.slug,
+        legalName: tenant.legalName,
+        nit: `${tenant.nitBase}-${tenant.nitCheckDigit}`,
+        anhOperatorCode: tenant.anhOperatorCode,
+      },
       { actor: 'user:admin' },
     ).catch((e: unknown) => e);
     expect((reuse as AppError).code).toBe('CONFLICT');

@@ -19,7 +19,10 @@ import { auditLog as tenantAuditLog } from './schema/tenant';
 
 export type Tenant = typeof controlSchema.tenants.$inferSelect;
 
-async function withPlatformClient<T>(db: Database, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+async function withPlatformClient<T>(
+  db: Database,
+  work: (client: pg.PoolClient) => Promise<T>,
+): Promise<T> {
   const client = await db.controlPool.connect();
   try {
     return await work(client);
@@ -96,7 +99,11 @@ export async function provisionTenant(
             ...names,
           })
           .returning();
-        const summary = { slug: data.slug, legalName: data.legalName, anhOperatorCode: data.anhOperatorCode };
+        const summary = {
+          slug: data.slug,
+          legalName: data.legalName,
+          anhOperatorCode: data.anhOperatorCode,
+        };
         await appendControlAudit(platform, {
           actor: options.actor,
           action: 'tenant.provisioned',
@@ -172,7 +179,8 @@ export async function deprovisionTenant(
           await client.query('RESET ROLE');
         }
         if (dropData) {
-          if (schemaExists) await client.query(`DROP SCHEMA ${quoteIdent(tenant.schemaName)} CASCADE`);
+          if (schemaExists)
+            await client.query(`DROP SCHEMA ${quoteIdent(tenant.schemaName)} CASCADE`);
           if (roleExists) {
             await client.query(`DROP OWNED BY ${role}`);
             await client.query(`DROP ROLE ${role}`);
@@ -180,7 +188,11 @@ export async function deprovisionTenant(
         }
         const [row] = await platform
           .update(controlSchema.tenants)
-          .set({ status: 'deprovisioned', deprovisionedAt: tenant.deprovisionedAt ?? new Date(), updatedAt: new Date() })
+          .set({
+            status: 'deprovisioned',
+            deprovisionedAt: tenant.deprovisionedAt ?? new Date(),
+            updatedAt: new Date(),
+          })
           .where(eq(controlSchema.tenants.id, tenant.id))
           .returning();
         await appendControlAudit(platform, {
@@ -202,7 +214,10 @@ export async function deprovisionTenant(
  * Records the current head of a tenant's audit chain in the control schema, where the
  * tenant role cannot reach it. Later verifications check every anchor is still there.
  */
-export async function anchorTenantAudit(db: Database, tenantId: string): Promise<{ seq: number; hash: string } | null> {
+export async function anchorTenantAudit(
+  db: Database,
+  tenantId: string,
+): Promise<{ seq: number; hash: string } | null> {
   const [head] = await db.withTenant(
     tenantId,
     (tx) =>
@@ -221,7 +236,10 @@ export async function anchorTenantAudit(db: Database, tenantId: string): Promise
   return head;
 }
 
-export async function verifyTenantAudit(db: Database, tenantId: string): Promise<AuditVerification> {
+export async function verifyTenantAudit(
+  db: Database,
+  tenantId: string,
+): Promise<AuditVerification> {
   const entries = await db.withTenant(tenantId, (tx) => readAuditChain(tx, tenantAuditLog), {
     allowSuspended: true,
   });

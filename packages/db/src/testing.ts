@@ -59,7 +59,9 @@ export interface TestDatabase {
 }
 
 /** An empty database (not from the template), for tests of migrations themselves. */
-export async function createEmptyTestDatabase(baseUrl: string): Promise<{ name: string; url: string }> {
+export async function createEmptyTestDatabase(
+  baseUrl: string,
+): Promise<{ name: string; url: string }> {
   const name = `${TEST_DATABASE_PREFIX}${randomBytes(6).toString('hex')}`;
   await withConnection(maintenanceUrl(baseUrl).maintenance, (client) =>
     client.query(`CREATE DATABASE ${quoteIdent(name)}`),
@@ -79,7 +81,11 @@ export async function createTestDatabase(options: {
   const url = urlFor(options.baseUrl, name);
   // Database-level grants are not copied from a template; migrateAll re-applies them.
   await withConnection(url, (client) => migrateAll(client, options.tenantRoleSecret));
-  const db = createDatabase({ url, tenantRoleSecret: options.tenantRoleSecret, applicationName: 'anh-test' });
+  const db = createDatabase({
+    url,
+    tenantRoleSecret: options.tenantRoleSecret,
+    applicationName: 'anh-test',
+  });
   return {
     name,
     url,

@@ -1,3 +1,4 @@
+import './provided-context';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../src/testing';
 

@@ -25,12 +25,20 @@ describe('audit hash chain', () => {
     expect(entries[0]!.prevHash).toBe(GENESIS_HASH);
     expect(entries[1]!.prevHash).toBe(entries[0]!.hash);
     expect(entries.map((e) => e.seq)).toEqual([1, 2, 3]);
-    expect(verifyAuditChain(entries)).toEqual({ ok: true, count: 3, head: { seq: 3, hash: entries[2]!.hash }, problems: [] });
+    expect(verifyAuditChain(entries)).toEqual({
+      ok: true,
+      count: 3,
+      head: { seq: 3, hash: entries[2]!.hash },
+      problems: [],
+    });
   });
 
   it('does not depend on the key order of the data', () => {
     const [a] = chain(1);
-    const reordered = { ...a!, data: Object.fromEntries(Object.entries(a!.data as object).reverse()) };
+    const reordered = {
+      ...a!,
+      data: Object.fromEntries(Object.entries(a!.data as object).reverse()),
+    };
     expect(verifyAuditChain([reordered]).ok).toBe(true);
   });
 
@@ -46,8 +54,15 @@ describe('audit hash chain', () => {
     ]);
 
     const original = chain(3);
-    const forged = chainAuditEntry({ seq: 1, hash: original[0]!.hash }, { ...original[1]!, actor: 'intruso' });
-    const inserted = [original[0]!, forged, ...original.slice(1).map((e) => ({ ...e, seq: e.seq + 1 }))];
+    const forged = chainAuditEntry(
+      { seq: 1, hash: original[0]!.hash },
+      { ...original[1]!, actor: 'intruso' },
+    );
+    const inserted = [
+      original[0]!,
+      forged,
+      ...original.slice(1).map((e) => ({ ...e, seq: e.seq + 1 })),
+    ];
     const problems = verifyAuditChain(inserted).problems;
     expect(problems).toContainEqual({ kind: 'broken_link', seq: 3 });
   });

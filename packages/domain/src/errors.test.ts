@@ -17,7 +17,9 @@ describe('AppError', () => {
   });
 
   it('turns zod issues into one VALIDATION error listing every path', () => {
-    const result = z.object({ a: z.number(), b: z.object({ c: z.string() }) }).safeParse({ a: 'x', b: { c: 1 } });
+    const result = z
+      .object({ a: z.number(), b: z.object({ c: z.string() }) })
+      .safeParse({ a: 'x', b: { c: 1 } });
     const error = validationError('Thing', result.error!.issues);
     expect(error.code).toBe('VALIDATION');
     expect(error.message).toMatch(/^Thing is invalid: a: .*; b\.c: /);

@@ -20,17 +20,33 @@ describe('NIT check digit (DIAN)', () => {
     const [base, digit] = nit.split('-') as [string, string];
     for (let wrong = 0; wrong <= 9; wrong++) {
       if (wrong === Number(digit)) continue;
-      expect(parseNit(`${base}-${wrong}`)).toEqual({ ok: false, reason: 'check_digit', expected: Number(digit) });
+      expect(parseNit(`${base}-${wrong}`)).toEqual({
+        ok: false,
+        reason: 'check_digit',
+        expected: Number(digit),
+      });
     }
   });
 
   it('accepts the forms people type: with or without dots, spaces around the dash', () => {
-    expect(parseNit('899999068-1')).toMatchObject({ ok: true, nit: { base: '899999068', checkDigit: 1 } });
+    expect(parseNit('899999068-1')).toMatchObject({
+      ok: true,
+      nit: { base: '899999068', checkDigit: 1 },
+    });
     expect(parseNit(' 899999068 - 1 ')).toMatchObject({ ok: true });
   });
 
   it('rejects malformed input with a format reason', () => {
-    for (const bad of ['', '8999990681', '899.999.068', '89.99.99.068-1', 'abc-1', '12345-6', '899999068-12', '899,999,068-1']) {
+    for (const bad of [
+      '',
+      '8999990681',
+      '899.999.068',
+      '89.99.99.068-1',
+      'abc-1',
+      '12345-6',
+      '899999068-12',
+      '899,999,068-1',
+    ]) {
       expect(parseNit(bad)).toEqual({ ok: false, reason: 'format' });
     }
   });

@@ -32,8 +32,7 @@ export interface Nit {
 const NIT_PATTERN = /^(\d{1,3}(?:\.\d{3})*|\d{1,15})\s*-\s*(\d)$/;
 
 export type NitParseResult =
-  | { ok: true; nit: Nit }
-  | { ok: false; reason: 'format' | 'check_digit'; expected?: number };
+  { ok: true; nit: Nit } | { ok: false; reason: 'format' | 'check_digit'; expected?: number };
 
 export function parseNit(input: string): NitParseResult {
   const match = NIT_PATTERN.exec(input.trim());

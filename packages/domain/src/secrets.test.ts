@@ -17,6 +17,8 @@ describe('secret hashing', () => {
 
   it('makes url-safe tokens and hex digests', () => {
     expect(generateToken()).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect(sha256Hex('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    expect(sha256Hex('abc')).toBe(
+      'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
+    );
   });
 });

@@ -7,7 +7,14 @@ import { createHash, randomBytes, scrypt, timingSafeEqual, type BinaryLike } fro
  */
 const SCRYPT = { N: 16384, r: 8, p: 1, keylen: 32 } as const;
 
-function scryptAsync(secret: BinaryLike, salt: Buffer, N: number, r: number, p: number, keylen: number): Promise<Buffer> {
+function scryptAsync(
+  secret: BinaryLike,
+  salt: Buffer,
+  N: number,
+  r: number,
+  p: number,
+  keylen: number,
+): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     scrypt(secret, salt, keylen, { N, r, p, maxmem: 64 * 1024 * 1024 }, (error, key) =>
       error ? reject(error) : resolve(key),
@@ -26,7 +33,14 @@ export async function verifySecret(secret: string, stored: string): Promise<bool
   if (parts.length !== 6 || parts[0] !== 'scrypt') return false;
   const [, n, r, p, saltB64, keyB64] = parts as [string, string, string, string, string, string];
   const expected = Buffer.from(keyB64, 'base64');
-  const key = await scryptAsync(secret, Buffer.from(saltB64, 'base64'), Number(n), Number(r), Number(p), expected.length);
+  const key = await scryptAsync(
+    secret,
+    Buffer.from(saltB64, 'base64'),
+    Number(n),
+    Number(r),
+    Number(p),
+    expected.length,
+  );
   return key.length === expected.length && timingSafeEqual(key, expected);
 }
 

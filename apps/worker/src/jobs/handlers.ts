@@ -9,7 +9,7 @@ import {
 } from '@anh/db';
 import type { AuditProblem } from '@anh/domain/audit';
 import type { Logger } from '../log';
-import { JOBS, type JobName } from './catalog';
+import type { JOBS, JobName } from './catalog';
 
 export interface JobContext {
   db: Database;

@@ -10,6 +10,8 @@ export const migrateEnvSchema = z.object({
 
 export type MigrateEnv = z.infer<typeof migrateEnvSchema>;
 
-export function readMigrateEnv(source: Record<string, string | undefined> = process.env): MigrateEnv {
+export function readMigrateEnv(
+  source: Record<string, string | undefined> = process.env,
+): MigrateEnv {
   return migrateEnvSchema.parse(source);
 }

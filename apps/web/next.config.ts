@@ -1,0 +1,11 @@
+import type { NextConfig } from 'next';
+
+const config: NextConfig = {
+  // Internal packages ship TypeScript source (see docs/ARCHITECTURE.md).
+  transpilePackages: ['@anh/db', '@anh/domain'],
+  serverExternalPackages: ['pg'],
+  poweredByHeader: false,
+  typedRoutes: false,
+};
+
+export default config;

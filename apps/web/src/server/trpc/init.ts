@@ -1,0 +1,89 @@
+import { initTRPC, TRPCError } from '@trpc/server';
+import { and, eq } from 'drizzle-orm';
+import superjson from 'superjson';
+import { z } from 'zod';
+import { controlTables, type Database, type TenantTx } from '@anh/db';
+import { isAppError } from '@anh/domain/errors';
+import { slugSchema, type MemberRole } from '@anh/domain/tenancy';
+
+export interface Context {
+  db: Database;
+  /** The signed-in user's id, or null. Verified by next-auth before it gets here. */
+  userId: string | null;
+}
+
+const t = initTRPC.context<Context>().create({ transformer: superjson });
+
+export const createTRPCRouter = t.router;
+export const createCallerFactory = t.createCallerFactory;
+
+/** Every AppError leaves as the tRPC code its error code maps to; other errors stay INTERNAL. */
+const appErrors = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok && isAppError(result.error.cause)) {
+    const cause = result.error.cause;
+    throw new TRPCError({ code: cause.trpcCode, message: cause.message, cause });
+  }
+  return result;
+});
+
+export const publicProcedure = t.procedure.use(appErrors);
+
+export const protectedProcedure = publicProcedure.use(({ ctx, next }) => {
+  if (!ctx.userId)
+    throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Inicie sesión / sign in' });
+  return next({ ctx: { ...ctx, userId: ctx.userId } });
+});
+
+/**
+ * The one gate to tenant data. The tenant named by the client is unverified until here:
+ * it must exist, be active, and the user must be a member with one of `roles`. Anyone
+ * else gets NOT_FOUND (not FORBIDDEN), so the answer does not reveal that it exists.
+ * Procedures then reach tenant data only through `ctx.withTenant`.
+ */
+export function tenantProcedure(
+  roles: readonly MemberRole[] = ['admin', 'engineer', 'operator', 'auditor'],
+) {
+  return protectedProcedure
+    .input(z.object({ tenantSlug: slugSchema }))
+    .use(async ({ ctx, input, next }) => {
+      const [membership] = await ctx.db.control
+        .select({
+          id: controlTables.tenants.id,
+          slug: controlTables.tenants.slug,
+          legalName: controlTables.tenants.legalName,
+          role: controlTables.memberships.role,
+        })
+        .from(controlTables.memberships)
+        .innerJoin(
+          controlTables.tenants,
+          eq(controlTables.tenants.id, controlTables.memberships.tenantId),
+        )
+        .where(
+          and(
+            eq(controlTables.tenants.slug, input.tenantSlug),
+            eq(controlTables.memberships.userId, ctx.userId),
+            eq(controlTables.tenants.status, 'active'),
+          ),
+        );
+      if (!membership)
+        throw new TRPCError({
+          code: 'NOT_FOUND',
+          message: 'Empresa no encontrada / tenant not found',
+        });
+      if (!roles.includes(membership.role)) {
+        throw new TRPCError({
+          code: 'FORBIDDEN',
+          message: `Requiere rol / requires role: ${roles.join(', ')}`,
+        });
+      }
+      const db = ctx.db;
+      return next({
+        ctx: {
+          ...ctx,
+          tenant: membership,
+          withTenant: <T>(work: (tx: TenantTx) => Promise<T>) => db.withTenant(membership.id, work),
+        },
+      });
+    });
+}

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# `npm run demo`: installs if needed, starts local services, creates local secrets once
+# (kept in .data/, never committed), migrates, seeds the demo tenant, builds the web app
+# and runs web + worker until Ctrl-C.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/ensure-install.sh
+bash scripts/services.sh
+mkdir -p .data
+if [ ! -f .data/dev.env ]; then
+  umask 077
+  {
+    echo "TENANT_ROLE_SECRET=$(node -e "console.log(require('crypto').randomBytes(32).toString('base64url'))")"
+    echo "NEXTAUTH_SECRET=$(node -e "console.log(require('crypto').randomBytes(32).toString('base64url'))")"
+    echo "DEMO_PASSWORD=$(node -e "console.log('demo-' + require('crypto').randomBytes(6).toString('base64url'))")"
+  } > .data/dev.env
+fi
+set -a
+# shellcheck disable=SC1091
+. .data/dev.env
+set +a
+export DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/anh}"
+export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379}"
+export NEXTAUTH_URL="${NEXTAUTH_URL:-http://127.0.0.1:3000}"
+export NEXT_TELEMETRY_DISABLED=1
+npm run db:migrate --silent
+exec npx tsx scripts/demo.ts

@@ -4,6 +4,7 @@
  * prepares services, secrets and migrations first.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { count } from 'drizzle-orm';
 import { z } from 'zod';
 import { createDatabase, provisionTenant, tenantTables } from '@anh/db';
@@ -63,9 +64,14 @@ console.log('demo: building the web app (about 20 s)…');
 const build = spawnSync('npm', ['run', 'build', '-w', '@anh/web'], { stdio: 'inherit' });
 if (build.status !== 0) process.exit(build.status ?? 1);
 
+// Both run as direct children of this process (not through npm or npx, which do not
+// pass SIGTERM on), so stopping the demo stops them.
+const nextBin = createRequire(import.meta.url).resolve('next/dist/bin/next');
 const children: ChildProcess[] = [
-  spawn('npm', ['run', 'start', '-w', '@anh/web'], { stdio: 'inherit' }),
-  // Run through tsx directly so SIGTERM reaches the worker (npx would swallow it).
+  spawn(process.execPath, [nextBin, 'start', '--hostname', '127.0.0.1', '--port', '3000'], {
+    cwd: 'apps/web',
+    stdio: 'inherit',
+  }),
   spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: 'apps/worker',
     stdio: 'inherit',

@@ -26,3 +26,4 @@ export {
 export { tenantRoleName, tenantSchemaName } from './names';
 export * as controlTables from './schema/control';
 export * as tenantTables from './schema/tenant';
+export { findMembership, listMemberships, type Membership } from './memberships';

@@ -1,8 +1,7 @@
 import { initTRPC, TRPCError } from '@trpc/server';
-import { and, eq } from 'drizzle-orm';
 import superjson from 'superjson';
 import { z } from 'zod';
-import { controlTables, type Database, type TenantTx } from '@anh/db';
+import { findMembership, type Database, type TenantTx } from '@anh/db';
 import { isAppError } from '@anh/domain/errors';
 import { slugSchema, type MemberRole } from '@anh/domain/tenancy';
 
@@ -47,25 +46,7 @@ export function tenantProcedure(
   return protectedProcedure
     .input(z.object({ tenantSlug: slugSchema }))
     .use(async ({ ctx, input, next }) => {
-      const [membership] = await ctx.db.control
-        .select({
-          id: controlTables.tenants.id,
-          slug: controlTables.tenants.slug,
-          legalName: controlTables.tenants.legalName,
-          role: controlTables.memberships.role,
-        })
-        .from(controlTables.memberships)
-        .innerJoin(
-          controlTables.tenants,
-          eq(controlTables.tenants.id, controlTables.memberships.tenantId),
-        )
-        .where(
-          and(
-            eq(controlTables.tenants.slug, input.tenantSlug),
-            eq(controlTables.memberships.userId, ctx.userId),
-            eq(controlTables.tenants.status, 'active'),
-          ),
-        );
+      const membership = await findMembership(ctx.db, ctx.userId, input.tenantSlug);
       if (!membership)
         throw new TRPCError({
           code: 'NOT_FOUND',

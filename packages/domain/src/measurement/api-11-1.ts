@@ -12,7 +12,13 @@ export const COMMODITY_GROUPS = {
   crude_oil: { k0: 341.0957, k1: 0, k2: 0, minDensity: 610.6, maxDensity: 1163.5 },
   fuel_oils: { k0: 103.872, k1: 0.2701, k2: 0, minDensity: 838.3127, maxDensity: 1163.5 },
   jet_fuels: { k0: 330.301, k1: 0, k2: 0, minDensity: 787.5195, maxDensity: 838.3127 },
-  transition_zone: { k0: 1489.067, k1: 0, k2: -0.0018684, minDensity: 770.352, maxDensity: 787.5195 },
+  transition_zone: {
+    k0: 1489.067,
+    k1: 0,
+    k2: -0.0018684,
+    minDensity: 770.352,
+    maxDensity: 787.5195,
+  },
   gasolines: { k0: 192.4571, k1: 0.2438, k2: 0, minDensity: 610.6, maxDensity: 770.352 },
 } as const;
 
@@ -92,7 +98,13 @@ export interface Api111Result {
 
 export type Api111Error =
   | { kind: 'not_finite'; field: keyof Api111Input }
-  | { kind: 'out_of_range'; field: 'temperatureF' | 'pressurePsig' | 'density'; value: number; min: number; max: number };
+  | {
+      kind: 'out_of_range';
+      field: 'temperatureF' | 'pressurePsig' | 'density';
+      value: number;
+      min: number;
+      max: number;
+    };
 
 export type Api111Outcome = { ok: true; value: Api111Result } | { ok: false; error: Api111Error };
 
@@ -104,16 +116,28 @@ export function api111Vcf(input: Api111Input): Api111Outcome {
   const k = COMMODITY_GROUPS[input.group ?? 'crude_oil'];
   const { temperatureF: tLimits, pressurePsig: pLimits } = API_11_1_LIMITS;
   if (input.temperatureF < tLimits.min || input.temperatureF > tLimits.max) {
-    return { ok: false, error: { kind: 'out_of_range', field: 'temperatureF', value: input.temperatureF, ...tLimits } };
+    return {
+      ok: false,
+      error: { kind: 'out_of_range', field: 'temperatureF', value: input.temperatureF, ...tLimits },
+    };
   }
   if (input.pressurePsig > pLimits.max) {
-    return { ok: false, error: { kind: 'out_of_range', field: 'pressurePsig', value: input.pressurePsig, ...pLimits } };
+    return {
+      ok: false,
+      error: { kind: 'out_of_range', field: 'pressurePsig', value: input.pressurePsig, ...pLimits },
+    };
   }
   const density60 = apiToDensity60(input.api60);
   if (density60 < k.minDensity || density60 > k.maxDensity) {
     return {
       ok: false,
-      error: { kind: 'out_of_range', field: 'density', value: density60, min: k.minDensity, max: k.maxDensity },
+      error: {
+        kind: 'out_of_range',
+        field: 'density',
+        value: density60,
+        min: k.minDensity,
+        max: k.maxDensity,
+      },
     };
   }
   const rho = density60ToIpts68(density60, k);
@@ -121,7 +145,9 @@ export function api111Vcf(input: Api111Input): Api111Outcome {
   const alpha60 = (k.k0 / rho + k.k1) / rho + k.k2;
   const dt = t68 - BASE_TEMPERATURE_IPTS68;
   const ctl = Math.exp(-alpha60 * dt * (1 + 0.8 * alpha60 * (dt + DELTA_60)));
-  const compressibility = Math.exp(-1.9947 + 0.00013427 * t68 + (793920 + 2326 * t68) / (rho * rho));
+  const compressibility = Math.exp(
+    -1.9947 + 0.00013427 * t68 + (793920 + 2326 * t68) / (rho * rho),
+  );
   const pressure = Math.max(0, input.pressurePsig);
   const cpl = 1 / (1 - 1e-5 * compressibility * pressure);
   return {

@@ -24,7 +24,10 @@ const RANKINE_OFFSET = 459.67;
  * error below 0.01 % for natural gas between these bases; AGA Report 8 gives Zb).
  */
 export function gasBaseFactor(from: GasBase, to: GasBase): number {
-  return (from.pressurePsia / to.pressurePsia) * ((to.temperatureF + RANKINE_OFFSET) / (from.temperatureF + RANKINE_OFFSET));
+  return (
+    (from.pressurePsia / to.pressurePsia) *
+    ((to.temperatureF + RANKINE_OFFSET) / (from.temperatureF + RANKINE_OFFSET))
+  );
 }
 
 /** Sm³ (ISO base) to KPC at a given base. */

@@ -52,7 +52,11 @@ export const M3_PER_FT3 = 0.028316846592;
 /** Standard atmosphere in psia (101.325 kPa). */
 export const STANDARD_ATMOSPHERE_PSIA = 101.325 / KPA_PER_PSI;
 
-const pressure = (dimension: 'pressure_gauge' | 'pressure_absolute', kpaPerUnit: number, label: string) => ({
+const pressure = (
+  dimension: 'pressure_gauge' | 'pressure_absolute',
+  kpaPerUnit: number,
+  label: string,
+) => ({
   dimension,
   factor: kpaPerUnit / KPA_PER_PSI,
   label,
@@ -89,7 +93,7 @@ export const UNITS = {
   'bbl/h': { dimension: 'liquid_flow', factor: 24, label: 'bbl/h' },
   'm3/d': { dimension: 'liquid_flow', factor: 1 / M3_PER_BBL, label: 'm³/d' },
   'm3/h': { dimension: 'liquid_flow', factor: 24 / M3_PER_BBL, label: 'm³/h' },
-  gpm: { dimension: 'liquid_flow', factor: (1440 / 42), label: 'US gal/min' },
+  gpm: { dimension: 'liquid_flow', factor: 1440 / 42, label: 'US gal/min' },
   // Gas volume at the tenant's base conditions: canonical KPC (thousand standard ft³).
   kscf: { dimension: 'gas_volume', factor: 1, label: 'KPC (kscf)' },
   scf: { dimension: 'gas_volume', factor: 0.001, label: 'scf' },
@@ -156,13 +160,18 @@ export interface Converter {
   offset: number;
 }
 
-export type ConverterResult = { ok: true; converter: Converter } | { ok: false; error: ConversionError };
+export type ConverterResult =
+  { ok: true; converter: Converter } | { ok: false; error: ConversionError };
 
 /**
  * Builds the conversion from one unit to another, or says why there is none. Gauge and
  * absolute pressures convert into each other only with an atmospheric pressure.
  */
-export function converterBetween(from: string, to: string, context: ConversionContext = {}): ConverterResult {
+export function converterBetween(
+  from: string,
+  to: string,
+  context: ConversionContext = {},
+): ConverterResult {
   if (!isUnitCode(from)) return { ok: false, error: { kind: 'unknown_unit', unit: from } };
   if (!isUnitCode(to)) return { ok: false, error: { kind: 'unknown_unit', unit: to } };
   const a: UnitDefinition = UNITS[from];
@@ -171,7 +180,10 @@ export function converterBetween(from: string, to: string, context: ConversionCo
   let shift = 0;
   if (a.dimension !== b.dimension) {
     const pair = `${a.dimension}>${b.dimension}`;
-    if (pair !== 'pressure_gauge>pressure_absolute' && pair !== 'pressure_absolute>pressure_gauge') {
+    if (
+      pair !== 'pressure_gauge>pressure_absolute' &&
+      pair !== 'pressure_absolute>pressure_gauge'
+    ) {
       return { ok: false, error: { kind: 'incompatible_units', from, to } };
     }
     const atm = context.atmosphericPressurePsia;
@@ -191,7 +203,12 @@ export function converterBetween(from: string, to: string, context: ConversionCo
 
 export type ConvertResult = { ok: true; value: number } | { ok: false; error: ConversionError };
 
-export function convert(value: number, from: string, to: string, context: ConversionContext = {}): ConvertResult {
+export function convert(
+  value: number,
+  from: string,
+  to: string,
+  context: ConversionContext = {},
+): ConvertResult {
   if (!Number.isFinite(value)) return { ok: false, error: { kind: 'not_finite', value } };
   const built = converterBetween(from, to, context);
   if (!built.ok) return built;

@@ -24,24 +24,48 @@ export interface StandardVolumes {
   ccf: number;
 }
 
-export type StandardVolumeError = { kind: 'not_finite' | 'out_of_range'; field: keyof StandardVolumeInput; value: number };
+export type StandardVolumeError = {
+  kind: 'not_finite' | 'out_of_range';
+  field: keyof StandardVolumeInput;
+  value: number;
+};
 
 export function standardVolumes(
   input: StandardVolumeInput,
 ): { ok: true; value: StandardVolumes } | { ok: false; error: StandardVolumeError } {
-  const fields = ['grossObservedVolume', 'ctl', 'cpl', 'meterFactor', 'bswPercent', 'freeWater'] as const;
+  const fields = [
+    'grossObservedVolume',
+    'ctl',
+    'cpl',
+    'meterFactor',
+    'bswPercent',
+    'freeWater',
+  ] as const;
   for (const field of fields) {
     const value = input[field] ?? 0;
     if (!Number.isFinite(value)) return { ok: false, error: { kind: 'not_finite', field, value } };
   }
   if (input.bswPercent < 0 || input.bswPercent > 100) {
-    return { ok: false, error: { kind: 'out_of_range', field: 'bswPercent', value: input.bswPercent } };
+    return {
+      ok: false,
+      error: { kind: 'out_of_range', field: 'bswPercent', value: input.bswPercent },
+    };
   }
   if (input.meterFactor <= 0) {
-    return { ok: false, error: { kind: 'out_of_range', field: 'meterFactor', value: input.meterFactor } };
+    return {
+      ok: false,
+      error: { kind: 'out_of_range', field: 'meterFactor', value: input.meterFactor },
+    };
   }
   if (input.grossObservedVolume < 0) {
-    return { ok: false, error: { kind: 'out_of_range', field: 'grossObservedVolume', value: input.grossObservedVolume } };
+    return {
+      ok: false,
+      error: {
+        kind: 'out_of_range',
+        field: 'grossObservedVolume',
+        value: input.grossObservedVolume,
+      },
+    };
   }
   const ccf = input.ctl * input.cpl * input.meterFactor;
   const gsv = input.grossObservedVolume * ccf;

@@ -1,0 +1,106 @@
+import { z } from 'zod';
+import { validationError, type AppError } from '../errors';
+import type { SampleBatch } from '../validation/engine';
+import { SOURCE_STATUS } from '../validation/engine';
+
+/**
+ * The upload contract between the field connector and the cloud, imported by both.
+ * A batch is identified by (connectorId, batchId) — the idempotency key that makes
+ * retries harmless — and carries the connector's own monotonically increasing sequence
+ * number, so gaps and replays are visible. Versioned by `contract`.
+ */
+export const UPLOAD_CONTRACT_VERSION = 1;
+export const MAX_SAMPLES_PER_BATCH = 50_000;
+
+/** RFC 3339 with an explicit offset and at most millisecond precision: no local-time guessing. */
+const instant = z.iso
+  .datetime({ offset: true, precision: 0 })
+  .or(z.iso.datetime({ offset: true, precision: 3 }));
+
+export const sourceQualitySchema = z
+  .object({
+    status: z.enum(['good', 'uncertain', 'bad']),
+    /** The source's own status code, kept as received (OPC UA StatusCode, Modbus exception…). */
+    code: z.number().int().min(0).max(0xffff_ffff).optional(),
+  })
+  .strict();
+
+export const uploadSampleSchema = z
+  .object({
+    /** Id of the tenant variable (the binding of a catalog variable to a measurement point). */
+    binding: z.string().min(1).max(64),
+    ts: instant,
+    /** Value in the unit the binding declares; null when the source had no value. */
+    value: z.number().nullable(),
+    quality: sourceQualitySchema,
+  })
+  .strict();
+
+export const uploadBatchSchema = z
+  .object({
+    contract: z.literal(UPLOAD_CONTRACT_VERSION),
+    batchId: z.uuid(),
+    connectorId: z.uuid(),
+    sequence: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+    createdAt: instant,
+    samples: z.array(uploadSampleSchema).min(1).max(MAX_SAMPLES_PER_BATCH),
+  })
+  .strict();
+
+export type UploadBatch = z.infer<typeof uploadBatchSchema>;
+export type UploadSample = z.infer<typeof uploadSampleSchema>;
+
+export function parseUploadBatch(
+  input: unknown,
+): { ok: true; batch: UploadBatch } | { ok: false; error: AppError } {
+  const parsed = uploadBatchSchema.safeParse(input);
+  if (!parsed.success)
+    return { ok: false, error: validationError('Upload batch', parsed.error.issues) };
+  return { ok: true, batch: parsed.data };
+}
+
+/**
+ * Turns a parsed batch into the engine's columnar form. Samples whose binding is not
+ * known are returned apart, by index, never dropped silently.
+ */
+export function toSampleBatch(
+  batch: UploadBatch,
+  channelOf: ReadonlyMap<string, number>,
+): {
+  samples: SampleBatch;
+  positions: Uint32Array;
+  unknownBindings: Array<{ index: number; binding: string }>;
+} {
+  const n = batch.samples.length;
+  const channel = new Uint32Array(n);
+  const timestamp = new Float64Array(n);
+  const value = new Float64Array(n);
+  const sourceStatus = new Uint8Array(n);
+  const positions = new Uint32Array(n);
+  const unknownBindings: Array<{ index: number; binding: string }> = [];
+  let k = 0;
+  batch.samples.forEach((sample, index) => {
+    const c = channelOf.get(sample.binding);
+    if (c === undefined) {
+      unknownBindings.push({ index, binding: sample.binding });
+      return;
+    }
+    channel[k] = c;
+    timestamp[k] = Date.parse(sample.ts);
+    value[k] = sample.value ?? Number.NaN;
+    sourceStatus[k] = SOURCE_STATUS[sample.quality.status];
+    positions[k] = index;
+    k++;
+  });
+  return {
+    samples: {
+      length: k,
+      channel: channel.subarray(0, k),
+      timestamp: timestamp.subarray(0, k),
+      value: value.subarray(0, k),
+      sourceStatus: sourceStatus.subarray(0, k),
+    },
+    positions: positions.subarray(0, k),
+    unknownBindings,
+  };
+}

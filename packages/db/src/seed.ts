@@ -95,7 +95,7 @@ export async function seedMembership(
 }
 
 /** Variables a demo field gets per point kind: catalog code and the unit the field sends. */
-const DEMO_VARIABLES: Record<PointKind, Array<[code: string, unit: string]>> = {
+export const DEMO_VARIABLES: Record<PointKind, Array<[code: string, unit: string]>> = {
   well: [
     ['tubing_head_pressure', 'psig'],
     ['casing_head_pressure', 'psig'],
@@ -117,7 +117,7 @@ const DEMO_VARIABLES: Record<PointKind, Array<[code: string, unit: string]>> = {
   ],
   fiscal_liquid_meter: [
     ['fiscal_gross_volume_flow', 'bbl/h'],
-    ['fiscal_oil_totalizer', 'bbl'],
+    ['fiscal_gross_totalizer', 'bbl'],
     ['fiscal_temperature', 'degF'],
     ['fiscal_pressure', 'psig'],
     ['fiscal_bsw', '%'],

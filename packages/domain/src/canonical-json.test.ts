@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { AppError } from './errors';
 import { canonicalJson } from './canonical-json';
 
 describe('canonicalJson', () => {
@@ -16,9 +17,9 @@ describe('canonicalJson', () => {
 
   it('refuses values JSON cannot represent faithfully', () => {
     expect(() => canonicalJson({ v: Number.NaN })).toThrow(/non-finite number at \$\.v/);
-    expect(() => canonicalJson([Infinity])).toThrow(TypeError);
-    expect(() => canonicalJson({ v: 10n })).toThrow(TypeError);
-    expect(() => canonicalJson({ f: () => 1 })).toThrow(TypeError);
+    expect(() => canonicalJson([Infinity])).toThrow(AppError);
+    expect(() => canonicalJson({ v: 10n })).toThrow(AppError);
+    expect(() => canonicalJson({ f: () => 1 })).toThrow(AppError);
   });
 
   it('writes dates as ISO instants and keeps unicode as is', () => {

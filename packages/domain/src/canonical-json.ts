@@ -1,3 +1,4 @@
+import { AppError } from './errors';
 /**
  * Canonical JSON: object keys sorted by code point, no whitespace, numbers in the
  * shortest round-trip form JavaScript prints. Two equal values always give the same
@@ -18,7 +19,9 @@ function write(value: unknown, path: string): string {
       return JSON.stringify(value);
     case 'number':
       if (!Number.isFinite(value))
-        throw new TypeError(`canonicalJson: non-finite number at ${path}`);
+        throw new AppError('VALIDATION', `canonicalJson: non-finite number at ${path}`, {
+          details: { path },
+        });
       return JSON.stringify(value);
     case 'object': {
       if (value instanceof Date) return JSON.stringify(value.toISOString());
@@ -31,6 +34,10 @@ function write(value: unknown, path: string): string {
       return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${write(v, `${path}.${k}`)}`).join(',')}}`;
     }
     default:
-      throw new TypeError(`canonicalJson: cannot serialise ${typeof value} at ${path}`);
+      throw new AppError(
+        'VALIDATION',
+        `canonicalJson: cannot serialise ${typeof value} at ${path}`,
+        { details: { path } },
+      );
   }
 }

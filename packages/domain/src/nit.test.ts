@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { AppError } from './errors';
 import { formatNit, nitCheckDigit, nitSchema, parseNit } from './nit';
 
 // Real NITs as printed on public invoices and RUTs.
@@ -60,9 +61,9 @@ describe('NIT check digit (DIAN)', () => {
     expect(zeroRemainder).toBeDefined();
   });
 
-  it('refuses non-digit bases with a RangeError, never a wrong digit', () => {
-    expect(() => nitCheckDigit('12a')).toThrow(RangeError);
-    expect(() => nitCheckDigit('')).toThrow(RangeError);
+  it('refuses non-digit bases with a typed error, never a wrong digit', () => {
+    expect(() => nitCheckDigit('12a')).toThrow(AppError);
+    expect(() => nitCheckDigit('')).toThrow(AppError);
   });
 
   it('gives bilingual zod messages', () => {

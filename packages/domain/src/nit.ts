@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AppError } from './errors';
 
 /**
  * Colombian NIT (Número de Identificación Tributaria) with its DIAN check digit
@@ -11,7 +12,7 @@ const DIAN_WEIGHTS = [3, 7, 13, 17, 19, 23, 29, 37, 41, 43, 47, 53, 59, 67, 71] 
 
 export function nitCheckDigit(base: string): number {
   if (!/^\d{1,15}$/.test(base)) {
-    throw new RangeError(`NIT base must be 1 to 15 digits, got "${base}"`);
+    throw new AppError('VALIDATION', `NIT base must be 1 to 15 digits, got "${base}"`);
   }
   let sum = 0;
   for (let i = 0; i < base.length; i++) {

@@ -1,3 +1,4 @@
+import { AppError } from '../errors';
 /**
  * The regulatory day: America/Bogota, UTC−5 all year (Colombia has no daylight saving
  * time since 1993), so a day is exactly 24 h and splits into 144 slots of 10 minutes.
@@ -33,6 +34,6 @@ export function bogotaDayOf(epochMs: number): string {
 /** The previous Bogotá day ('2026-11-28' → '2026-11-27'). */
 export function previousBogotaDay(day: string): string {
   const start = bogotaDayStart(day);
-  if (!start.ok) throw new RangeError(`invalid day ${day}`);
+  if (!start.ok) throw new AppError('VALIDATION', `invalid day ${day}`, { details: { day } });
   return bogotaDayOf(start.ms - 1);
 }

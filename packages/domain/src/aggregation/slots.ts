@@ -1,5 +1,6 @@
 import { FLAG, QUALITY_FLAGS, type QualityFlag } from '../validation/rules';
 import { bogotaDayStart, SLOT_MS, SLOTS_PER_DAY, type DayError } from './bogota-day';
+import { AppError } from '../errors';
 
 /**
  * Raw validated samples to 10-minute slots. Each slot is computed from its own samples
@@ -237,7 +238,7 @@ export function reaggregateSlot(
   options: AggregationOptions,
 ): DayAggregation {
   const start = bogotaDayStart(aggregation.day);
-  if (!start.ok) throw new RangeError(`invalid day ${aggregation.day}`);
+  if (!start.ok) throw new AppError('VALIDATION', `invalid day ${aggregation.day}`);
   const slots = aggregation.slots.map((s) => ({ ...s }));
   slots[slot] = aggregateSlot(
     slot,

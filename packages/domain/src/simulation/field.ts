@@ -4,6 +4,7 @@ import { variableByCode } from '../measurement/catalog';
 import { api111Vcf, apiToDensity60, density60ToApi } from '../measurement/api-11-1';
 import type { PointKind } from '../tenancy';
 import type { FieldDay } from '../validation/day-rules';
+import { AppError } from '../errors';
 
 /**
  * A simulated production field whose numbers are physically consistent: wells feed a
@@ -51,7 +52,7 @@ export const SIMULATED_FISCAL = {
 
 export function simulateField(options: SimulationOptions): SimulatedPoint[] {
   const start = bogotaDayStart(options.day);
-  if (!start.ok) throw new RangeError(`invalid day ${options.day}`);
+  if (!start.ok) throw new AppError('VALIDATION', `invalid day ${options.day}`);
   const rnd = random(options.seed ?? 7);
   const perSlot = options.samplesPerSlot ?? 10;
   const total = SLOTS_PER_DAY * perSlot;
@@ -112,7 +113,7 @@ export function simulateField(options: SimulationOptions): SimulatedPoint[] {
 
   const { api60, temperatureF, pressurePsig, meterFactor, bswPercent } = SIMULATED_FISCAL;
   const vcf = api111Vcf({ api60, temperatureF, pressurePsig });
-  if (!vcf.ok) throw new Error('simulation fiscal conditions outside API 11.1');
+  if (!vcf.ok) throw new AppError('INTERNAL', 'simulation fiscal conditions outside API 11.1');
   const nsvPerDay = oilPerDay;
   const gsvPerDay = nsvPerDay / (1 - bswPercent / 100);
   const govPerDay = gsvPerDay / (vcf.value.ctpl * meterFactor);
@@ -244,14 +245,20 @@ export function aggregateSimulatedField(
       variables: point.variables.map((variable) => {
         const definition = variableByCode(variable.code);
         if (!definition)
-          throw new RangeError(`simulated variable ${variable.code} is not in the catalog`);
+          throw new AppError(
+            'VALIDATION',
+            `simulated variable ${variable.code} is not in the catalog`,
+          );
         const first = variable.samples[0]?.value ?? 0;
         const result = aggregateDay(day, variable.samples, {
           kind: definition.kind === 'totalizer' ? 'totalizer' : definition.kind,
           expectedPerSlot: samplesPerSlot,
           previousReading: definition.kind === 'totalizer' ? first : null,
         });
-        if (!result.ok) throw new Error(JSON.stringify(result.error));
+        if (!result.ok)
+          throw new AppError('VALIDATION', 'simulated samples could not be aggregated', {
+            details: { error: result.error },
+          });
         return { code: variable.code, aggregation: result.value };
       }),
     })),

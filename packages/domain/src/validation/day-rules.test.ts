@@ -126,6 +126,23 @@ describe('day and slot rules on a consistent simulated field', () => {
       'INJ-01',
     ],
     [
+      'stuck.totalizer_not_moving',
+      (p: SimulatedPoint[]) => {
+        // The oil counter freezes for 100 minutes while oil keeps flowing, then resumes.
+        const v = variable(p, 'SEP-01', 'separator_oil_totalizer');
+        const frozenAt = v.samples[300]!.value;
+        const lost = v.samples[399]!.value - frozenAt;
+        v.samples = v.samples.map((s, k) =>
+          k >= 300 && k < 400
+            ? { ...s, value: frozenAt }
+            : k >= 400
+              ? { ...s, value: s.value - lost }
+              : s,
+        );
+      },
+      'SEP-01',
+    ],
+    [
       'cumulative.monotonic',
       (p: SimulatedPoint[]) => {
         const v = variable(p, 'FL-01', 'flare_totalizer');

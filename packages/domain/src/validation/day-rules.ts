@@ -3,6 +3,7 @@ import { SLOTS_PER_DAY } from '../aggregation/bogota-day';
 import { api111Vcf, apiToDensity60, density60ToApi } from '../measurement/api-11-1';
 import type { PointKind } from '../tenancy';
 import { RULES, type RuleDefinition } from './rules';
+import { AppError } from '../errors';
 
 /**
  * Rules over aggregated data: per 10-minute slot (completeness, status) and per day
@@ -77,7 +78,7 @@ const RULE_BY_ID = new Map(RULES.map((r) => [r.id, r]));
 
 export function ruleDefinition(id: string): RuleDefinition {
   const rule = RULE_BY_ID.get(id);
-  if (!rule) throw new RangeError(`Unknown rule ${id}`);
+  if (!rule) throw new AppError('NOT_FOUND', `Unknown rule ${id}`, { details: { id } });
   return rule;
 }
 
@@ -515,6 +516,21 @@ export function evaluateDayRules(
       const counter = find(point, totalizer);
       const rate = find(point, flow);
       if (!counter || !rate) continue;
+      // Family 4: a counter that stands still while its flow runs is frozen.
+      const frozen = counter.slots
+        .filter((s) => s.delta === 0 && s.count > 1 && (rate.slots[s.slot]!.mean ?? 0) > 0)
+        .map((s) => s.slot);
+      results.push({
+        ...outcome(
+          'stuck.totalizer_not_moving',
+          point.code,
+          totalizer,
+          frozen.length ? 'violation' : 'ok',
+          frozen.length,
+          0,
+        ),
+        slots: frozen,
+      });
       results.push({
         ...within(
           'totalizer.vs_integrated_rate',

@@ -60,6 +60,23 @@ describe('rule catalogue', () => {
     );
   });
 
+  it('converts gas reported at another base to the tenant base (one gas base)', () => {
+    const { compiled: gas } = compileChannels(
+      [
+        {
+          id: 'gas-api',
+          variable: 'gas_standard_flow',
+          unit: 'kscf/d',
+          gasBase: { temperatureF: 60, pressurePsia: 14.696 },
+        },
+        { id: 'gas-co', variable: 'gas_standard_flow', unit: 'kscf/d' },
+      ],
+      { gasBase: { temperatureF: 60, pressurePsia: 14.65 } },
+    );
+    expect(gas.factor[0]).toBeCloseTo(14.696 / 14.65, 12);
+    expect(gas.factor[1]).toBe(1);
+  });
+
   it('refuses bindings with unknown variables or units the variable does not accept', () => {
     const { errors, compiled: c } = compileChannels([
       { id: 'a', variable: 'no_such_variable', unit: 'psig' },

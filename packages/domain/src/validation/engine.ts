@@ -1,4 +1,5 @@
 import { variableByCode, type VariableDefinition } from '../measurement/catalog';
+import { GAS_BASE_COLOMBIA, gasBaseFactor, type GasBase } from '../measurement/gas-base';
 import { converterBetween, UNITS, type ConversionError } from '../measurement/units';
 import { FLAG, RULES, SAMPLE_TEMPLATES, type SampleTemplateKey } from './rules';
 
@@ -20,6 +21,13 @@ export interface ChannelBinding {
   atmosphericPressurePsia?: number;
   /** For totalizers: the value at which the counter rolls over to zero. */
   rolloverAt?: number;
+  /** Base conditions of a gas volume or flow as the field reports it, when not the tenant's. */
+  gasBase?: GasBase;
+}
+
+export interface CompileOptions {
+  /** The tenant's one gas base: every gas value is converted to it (default 60 °F, 14.65 psia). */
+  gasBase?: GasBase;
 }
 
 export type ChannelError =
@@ -59,7 +67,10 @@ export interface CompiledChannels {
   readonly rule: Int32Array;
 }
 
-export function compileChannels(bindings: readonly ChannelBinding[]): {
+export function compileChannels(
+  bindings: readonly ChannelBinding[],
+  options: CompileOptions = {},
+): {
   compiled: CompiledChannels;
   errors: ChannelError[];
 } {
@@ -95,7 +106,15 @@ export function compileChannels(bindings: readonly ChannelBinding[]): {
       errors.push({ channel: binding.id, kind: 'conversion', error: built.error });
       continue;
     }
-    kept.push({ binding, variable, ...built.converter });
+    let { factor, offset } = built.converter;
+    const dimension = UNITS[variable.canonicalUnit].dimension;
+    if (binding.gasBase && (dimension === 'gas_volume' || dimension === 'gas_flow')) {
+      // Reference conditions (family 1): one gas base per tenant, converted on the way in.
+      const toBase = gasBaseFactor(binding.gasBase, options.gasBase ?? GAS_BASE_COLOMBIA);
+      factor *= toBase;
+      offset *= toBase;
+    }
+    kept.push({ binding, variable, factor, offset });
   }
   const n = kept.length;
   const compiled: CompiledChannels = {

@@ -1,5 +1,6 @@
 import { CATALOG_VERSION, VARIABLES, type VariableDefinition } from '../measurement/catalog';
 import { UNITS } from '../measurement/units';
+import { AppError } from '../errors';
 
 /**
  * The validation rules, instantiated from the variable catalog. Every rule has a stable
@@ -61,6 +62,7 @@ export type SampleCheck =
 export type AggregateCheck =
   | 'slot_completeness'
   | 'slot_missing'
+  | 'totalizer_not_moving'
   | 'flow_while_shut_in'
   | 'volume_without_hours'
   | 'nsv_le_gsv'
@@ -350,6 +352,22 @@ const AGGREGATE_RULES: Array<Omit<RuleDefinition, 'variable'>> = [
     description: { es: 'Franja sin ninguna muestra válida.', en: 'Slot without any valid sample.' },
   },
   {
+    id: 'stuck.totalizer_not_moving',
+    family: 'stuck',
+    scope: 'slot',
+    severity: 'error',
+    flag: null,
+    check: 'totalizer_not_moving',
+    message: {
+      es: '{point}: el totalizador no avanzó en {value} franjas con caudal',
+      en: '{point}: totalizer did not move in {value} slots with flow',
+    },
+    description: {
+      es: 'Totalizador detenido mientras el caudal es mayor que cero.',
+      en: 'Totalizer not moving while the flow rate is above zero.',
+    },
+  },
+  {
     id: 'status.flow_while_shut_in',
     family: 'status',
     scope: 'slot',
@@ -618,6 +636,7 @@ const RULE_INDEX = new Map(RULES.map((rule, index) => [rule.id, index]));
 
 export function ruleIndex(id: string): number {
   const index = RULE_INDEX.get(id);
-  if (index === undefined) throw new RangeError(`Unknown rule ${id}`);
+  if (index === undefined)
+    throw new AppError('NOT_FOUND', `Unknown rule ${id}`, { details: { id } });
   return index;
 }

@@ -9,6 +9,7 @@ import { count } from 'drizzle-orm';
 import { z } from 'zod';
 import { createDatabase, provisionTenant, tenantTables } from '@anh/db';
 import { seedField, seedMembership, seedUser } from '@anh/db/seed';
+import { DEMO_FIELD, DEMO_OPERATOR } from '@anh/domain/simulation';
 import type { MemberRole } from '@anh/domain/tenancy';
 
 const env = z
@@ -22,9 +23,9 @@ const env = z
 
 const DEMO_TENANT = {
   slug: 'demo-llanos',
-  legalName: 'Petrolera Demo de los Llanos S.A.S.',
-  nit: '901.234.567-7',
-  anhOperatorCode: 'DEMO01',
+  legalName: DEMO_OPERATOR.legalName,
+  nit: DEMO_OPERATOR.nit,
+  anhOperatorCode: DEMO_OPERATOR.anhOperatorCode,
 };
 const DEMO_USERS: Array<{ email: string; name: string; role: MemberRole }> = [
   { email: 'admin@demo.local', name: 'Administradora Demo', role: 'admin' },
@@ -52,9 +53,9 @@ const [sites] = await db.withTenant(tenant.id, (tx) =>
 );
 if (sites!.n === 0) {
   await seedField(db, tenant.id, {
-    siteCode: 'CPF-RUBI',
-    siteName: 'Facilidad Central de Producción',
-    fieldName: 'Campo Demo Rubí',
+    siteCode: DEMO_FIELD.code,
+    siteName: DEMO_FIELD.name,
+    fieldName: DEMO_FIELD.fieldName,
     wells: 6,
   });
 }

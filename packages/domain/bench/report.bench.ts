@@ -7,7 +7,12 @@
 import { GAS_BASE_COLOMBIA } from '../src/measurement/gas-base';
 import { buildDailyReport, serializeReport } from '../src/report/build';
 import { validateDailyReport } from '../src/report/validate';
-import { aggregateSimulatedField, simulateField } from '../src/simulation/field';
+import {
+  aggregateSimulatedField,
+  DEMO_FIELD,
+  DEMO_OPERATOR,
+  simulateField,
+} from '../src/simulation/field';
 
 const DAY = '2026-11-27';
 const WELLS = 50;
@@ -25,16 +30,8 @@ let bytes = 0;
 for (let round = 0; round < ROUNDS; round++) {
   const start = process.hrtime.bigint();
   const built = buildDailyReport({
-    operator: {
-      anhOperatorCode: 'DEMO01',
-      nit: '901.234.567-7',
-      legalName: 'Petrolera Demo de los Llanos S.A.S.',
-    },
-    field: {
-      code: 'CPF-RUBI',
-      name: 'Facilidad Central de Producción',
-      fieldName: 'Campo Demo Rubí',
-    },
+    operator: DEMO_OPERATOR,
+    field: DEMO_FIELD,
     fieldDay,
     gasBase: GAS_BASE_COLOMBIA,
     events: [],

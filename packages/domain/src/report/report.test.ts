@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { GAS_BASE_COLOMBIA } from '../measurement/gas-base';
-import { aggregateSimulatedField, simulateField } from '../simulation/field';
+import {
+  aggregateSimulatedField,
+  DEMO_FIELD,
+  DEMO_OPERATOR,
+  simulateField,
+} from '../simulation/field';
 import {
   buildDailyReport,
   reportDigest,
@@ -14,17 +19,8 @@ const DAY = '2026-11-27';
 
 function input(overrides: Partial<DailyReportInput> = {}): DailyReportInput {
   return {
-    operator: {
-      anhOperatorCode: 'DEMO01',
-      nit: '901.234.567-7',
-      legalName: 'Petrolera Demo de los Llanos S.A.S.',
-    },
-    field: {
-      code: 'CPF-RUBI',
-      name: 'Facilidad Central de Producción',
-      fieldName: 'Campo Demo Rubí',
-      department: 'Meta',
-    },
+    operator: DEMO_OPERATOR,
+    field: DEMO_FIELD,
     fieldDay: aggregateSimulatedField(DAY, simulateField({ day: DAY, wells: 3, seed: 5 })),
     gasBase: GAS_BASE_COLOMBIA,
     events: [

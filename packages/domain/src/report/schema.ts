@@ -1,3 +1,5 @@
+import { POINT_KINDS } from '../tenancy';
+
 /**
  * JSON Schema (draft 2020-12) of the daily ANH report, version 1. No ANH format is
  * published; this is ours, designed to be checkable by a regulator without our code:
@@ -102,17 +104,7 @@ export const DAILY_REPORT_SCHEMA = {
         properties: {
           code: { type: 'string', minLength: 1 },
           name: { type: 'string', minLength: 1 },
-          kind: {
-            enum: [
-              'well',
-              'separator',
-              'tank',
-              'fiscal_liquid_meter',
-              'gas_meter',
-              'injection',
-              'flare',
-            ],
-          },
+          kind: { enum: [...POINT_KINDS] },
           variables: {
             type: 'array',
             items: {

@@ -264,3 +264,18 @@ export function aggregateSimulatedField(
     })),
   };
 }
+
+/** The demo operator and field, shared by the demo, the report tests and the benchmark. */
+export const DEMO_OPERATOR = {
+  anhOperatorCode: 'DEMO01',
+  nit: '901.234.567-7',
+  legalName: 'Petrolera Demo de los Llanos S.A.S.',
+} as const;
+
+export const DEMO_FIELD = {
+  code: 'CPF-RUBI',
+  name: 'Facilidad Central de Producción',
+  fieldName: 'Campo Demo Rubí',
+  department: 'Meta',
+  municipality: 'Puerto Gaitán',
+} as const;

@@ -22,7 +22,14 @@ export default defineConfig({
       databaseProject('@anh/db', 'packages/db'),
       databaseProject('@anh/worker', 'apps/worker'),
       databaseProject('@anh/web', 'apps/web'),
-      // @anh/connector joins when it has code (issue 4).
+      {
+        test: {
+          name: '@anh/connector',
+          root: 'apps/connector',
+          include: ['src/**/*.test.ts'],
+          testTimeout: 30_000,
+        },
+      },
     ],
   },
 });

@@ -1,0 +1,226 @@
+import { randomUUID } from 'node:crypto';
+import Database from 'better-sqlite3';
+
+/**
+ * The connector's durable store-and-forward buffer (SQLite, WAL).
+ *
+ * Promises, in the spirit of Ignition's store-and-forward and the PI Buffer Subsystem:
+ * - a sample is committed to disk before anything else happens to it (append returns
+ *   only after the transaction commits);
+ * - samples leave only in batches, and a batch's rows are deleted only after the cloud
+ *   acknowledges it; a batch interrupted by a crash is re-sent with the same id and the
+ *   same samples, so the cloud's deduplication by batch id makes delivery exactly-once;
+ * - order is kept per source within a priority class (so always per variable), and the
+ *   class the ANH report needs (priority 0) drains first;
+ * - disk use is bounded: past `maxSamples`, the oldest unsent raw samples are dropped,
+ *   lower priority first, and every drop is counted and reported, never silent.
+ */
+export const PRIORITY = { regulated: 0, other: 1 } as const;
+
+export interface BufferedSample {
+  source: string;
+  binding: string;
+  /** Epoch ms, source timestamp when the source gives one. */
+  ts: number;
+  /** null when the source had no value. */
+  value: number | null;
+  /** 0 good, 1 uncertain, 2 bad. */
+  status: number;
+  /** The source's own status code (OPC UA StatusCode, Modbus exception), if any. */
+  code: number | null;
+  priority: number;
+}
+
+export interface LeasedBatch {
+  batchId: string;
+  sequence: number;
+  samples: Array<BufferedSample & { id: number }>;
+}
+
+export interface BufferStats {
+  depth: number;
+  byPriority: Record<number, number>;
+  oldestTs: number | null;
+  leasedBatches: number;
+  dropped: number;
+  fileBytes: number;
+}
+
+export interface BufferOptions {
+  /** Most unsent samples kept; past it the oldest are dropped (lowest priority first). */
+  maxSamples?: number;
+  /** 'FULL' survives power loss; 'NORMAL' survives a process crash and is faster. */
+  synchronous?: 'FULL' | 'NORMAL';
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS samples (
+  id INTEGER PRIMARY KEY,
+  source TEXT NOT NULL,
+  binding TEXT NOT NULL,
+  ts INTEGER NOT NULL,
+  value REAL,
+  status INTEGER NOT NULL,
+  code INTEGER,
+  priority INTEGER NOT NULL,
+  batch_id TEXT
+);
+CREATE INDEX IF NOT EXISTS samples_unsent ON samples (priority, id) WHERE batch_id IS NULL;
+CREATE INDEX IF NOT EXISTS samples_batch ON samples (batch_id) WHERE batch_id IS NOT NULL;
+CREATE TABLE IF NOT EXISTS batches (
+  id TEXT PRIMARY KEY,
+  sequence INTEGER NOT NULL UNIQUE,
+  created_at INTEGER NOT NULL,
+  sample_count INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+INSERT OR IGNORE INTO meta (key, value) VALUES ('next_sequence', 0), ('dropped', 0);
+`;
+
+interface SampleRow {
+  id: number;
+  source: string;
+  binding: string;
+  ts: number;
+  value: number | null;
+  status: number;
+  code: number | null;
+  priority: number;
+}
+
+export class DurableBuffer {
+  private readonly db: Database.Database;
+  private readonly maxSamples: number;
+  private unsent: number;
+  private readonly insert: Database.Statement;
+  private readonly appendMany: (samples: readonly BufferedSample[]) => void;
+
+  private constructor(path: string, options: BufferOptions) {
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
+    this.db.exec(SCHEMA);
+    this.maxSamples = options.maxSamples ?? 50_000_000;
+    this.unsent = (
+      this.db.prepare('SELECT count(*) AS n FROM samples WHERE batch_id IS NULL').get() as {
+        n: number;
+      }
+    ).n;
+    this.insert = this.db.prepare(
+      'INSERT INTO samples (source, binding, ts, value, status, code, priority) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    );
+    this.appendMany = this.db.transaction((samples: readonly BufferedSample[]) => {
+      for (const s of samples)
+        this.insert.run(s.source, s.binding, s.ts, s.value, s.status, s.code, s.priority);
+    });
+  }
+
+  static open(path: string, options: BufferOptions = {}): DurableBuffer {
+    return new DurableBuffer(path, options);
+  }
+
+  /** Commits the samples durably (one transaction), then enforces the size bound. */
+  append(samples: readonly BufferedSample[]): void {
+    if (samples.length === 0) return;
+    this.appendMany(samples);
+    this.unsent += samples.length;
+    if (this.unsent > this.maxSamples) this.evict(this.unsent - this.maxSamples);
+  }
+
+  private evict(excess: number): void {
+    const dropped = this.db.transaction((count: number) => {
+      // Oldest first within the least important class, never rows already in a batch.
+      const result = this.db
+        .prepare(
+          `DELETE FROM samples WHERE id IN (
+             SELECT id FROM samples WHERE batch_id IS NULL ORDER BY priority DESC, id LIMIT ?)`,
+        )
+        .run(count);
+      this.db
+        .prepare("UPDATE meta SET value = value + ? WHERE key = 'dropped'")
+        .run(result.changes);
+      return result.changes;
+    })(excess);
+    this.unsent -= dropped;
+  }
+
+  /**
+   * The next batch to send: the unacknowledged one if a previous attempt did not get an
+   * acknowledgement (same id, same samples), otherwise a new one of up to `maxSamples`.
+   */
+  leaseBatch(maxSamples: number): LeasedBatch | null {
+    return this.db.transaction((): LeasedBatch | null => {
+      const pending = this.db
+        .prepare('SELECT id, sequence FROM batches ORDER BY sequence LIMIT 1')
+        .get() as { id: string; sequence: number } | undefined;
+      if (pending) return this.batchOf(pending.id, pending.sequence);
+      const batchId = randomUUID();
+      const marked = this.db
+        .prepare(
+          `UPDATE samples SET batch_id = ? WHERE id IN (
+             SELECT id FROM samples WHERE batch_id IS NULL ORDER BY priority, id LIMIT ?)`,
+        )
+        .run(batchId, maxSamples).changes;
+      if (marked === 0) return null;
+      const { value: sequence } = this.db
+        .prepare("SELECT value FROM meta WHERE key = 'next_sequence'")
+        .get() as { value: number };
+      this.db.prepare("UPDATE meta SET value = value + 1 WHERE key = 'next_sequence'").run();
+      this.db
+        .prepare('INSERT INTO batches (id, sequence, created_at, sample_count) VALUES (?, ?, ?, ?)')
+        .run(batchId, sequence, Date.now(), marked);
+      this.unsent -= marked;
+      return this.batchOf(batchId, sequence);
+    })();
+  }
+
+  private batchOf(batchId: string, sequence: number): LeasedBatch {
+    const rows = this.db
+      .prepare(
+        'SELECT id, source, binding, ts, value, status, code, priority FROM samples WHERE batch_id = ? ORDER BY priority, id',
+      )
+      .all(batchId) as SampleRow[];
+    return { batchId, sequence, samples: rows };
+  }
+
+  /** The cloud has the batch: only now are its samples deleted. Idempotent. */
+  acknowledge(batchId: string): number {
+    return this.db.transaction((id: string) => {
+      const deleted = this.db.prepare('DELETE FROM samples WHERE batch_id = ?').run(id).changes;
+      this.db.prepare('DELETE FROM batches WHERE id = ?').run(id);
+      return deleted;
+    })(batchId);
+  }
+
+  stats(): BufferStats {
+    const byPriority: Record<number, number> = {};
+    for (const row of this.db
+      .prepare(
+        'SELECT priority, count(*) AS n FROM samples WHERE batch_id IS NULL GROUP BY priority',
+      )
+      .all() as Array<{ priority: number; n: number }>) {
+      byPriority[row.priority] = row.n;
+    }
+    const oldest = this.db.prepare('SELECT min(ts) AS ts FROM samples').get() as {
+      ts: number | null;
+    };
+    const leased = this.db.prepare('SELECT count(*) AS n FROM batches').get() as { n: number };
+    const dropped = this.db.prepare("SELECT value FROM meta WHERE key = 'dropped'").get() as {
+      value: number;
+    };
+    const pages = this.db.pragma('page_count', { simple: true }) as number;
+    const pageSize = this.db.pragma('page_size', { simple: true }) as number;
+    return {
+      depth: Object.values(byPriority).reduce((a, b) => a + b, 0),
+      byPriority,
+      oldestTs: oldest.ts,
+      leasedBatches: leased.n,
+      dropped: dropped.value,
+      fileBytes: pages * pageSize,
+    };
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

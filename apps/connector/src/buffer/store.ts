@@ -88,11 +88,29 @@ interface SampleRow {
   priority: number;
 }
 
+const INSERT_ROWS = 100;
+
+function flatten(samples: readonly BufferedSample[], from: number, count: number): unknown[] {
+  const values: unknown[] = new Array<unknown>(count * 7);
+  for (let k = 0; k < count; k++) {
+    const s = samples[from + k]!;
+    const o = k * 7;
+    values[o] = s.source;
+    values[o + 1] = s.binding;
+    values[o + 2] = s.ts;
+    values[o + 3] = s.value;
+    values[o + 4] = s.status;
+    values[o + 5] = s.code;
+    values[o + 6] = s.priority;
+  }
+  return values;
+}
+
 export class DurableBuffer {
   private readonly db: Database.Database;
   private readonly maxSamples: number;
   private unsent: number;
-  private readonly insert: Database.Statement;
+  private readonly insertStatements = new Map<number, Database.Statement>();
   private readonly appendMany: (samples: readonly BufferedSample[]) => void;
 
   private constructor(path: string, options: BufferOptions) {
@@ -106,13 +124,29 @@ export class DurableBuffer {
         n: number;
       }
     ).n;
-    this.insert = this.db.prepare(
-      'INSERT INTO samples (source, binding, ts, value, status, code, priority) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    );
     this.appendMany = this.db.transaction((samples: readonly BufferedSample[]) => {
-      for (const s of samples)
-        this.insert.run(s.source, s.binding, s.ts, s.value, s.status, s.code, s.priority);
+      // Multi-row INSERTs: one statement per up to 100 samples is several times faster
+      // than one statement per sample, and the transaction still commits them together.
+      let i = 0;
+      for (; i + INSERT_ROWS <= samples.length; i += INSERT_ROWS) {
+        this.insertRows(INSERT_ROWS).run(...flatten(samples, i, INSERT_ROWS));
+      }
+      if (i < samples.length) {
+        this.insertRows(samples.length - i).run(...flatten(samples, i, samples.length - i));
+      }
     });
+  }
+
+  private insertRows(rows: number): Database.Statement {
+    let statement = this.insertStatements.get(rows);
+    if (!statement) {
+      const values = Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?)').join(', ');
+      statement = this.db.prepare(
+        `INSERT INTO samples (source, binding, ts, value, status, code, priority) VALUES ${values}`,
+      );
+      this.insertStatements.set(rows, statement);
+    }
+    return statement;
   }
 
   static open(path: string, options: BufferOptions = {}): DurableBuffer {

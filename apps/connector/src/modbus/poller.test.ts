@@ -12,7 +12,9 @@ afterAll(async () => {
   await server.close();
 });
 
-const source = (overrides: Partial<ModbusSourceConfig> = {}): ModbusSourceConfig => ({
+const source = (
+  overrides: { intervalMs?: number; timeoutMs?: number } = {},
+): ModbusSourceConfig => ({
   id: 'plc1',
   type: 'modbus-tcp',
   host: '127.0.0.1',

@@ -104,42 +104,58 @@ export class ModbusPoller {
     this.health.state = 'connected';
   }
 
-  /** One pass over the read plan. Returns the samples it produced. */
+  /**
+   * One pass over the read plan. Returns the samples it produced. The samples of one block
+   * are handed to the sink while the next block's request is on the wire, so committing
+   * them to disk overlaps the network wait instead of adding to it.
+   */
   async runCycle(): Promise<BufferedSample[]> {
     const started = this.now();
     const produced: BufferedSample[] = [];
-    for (const block of this.plan) {
-      const slave = this.slave(block.unitId);
-      if (slave.state === 'backoff' && this.now() < slave.nextRetryAt) continue;
-      this.client.setID(block.unitId);
-      this.health.requests++;
-      try {
-        const samples = await this.readBlock(block);
-        slave.state = 'ok';
-        slave.consecutiveFailures = 0;
-        produced.push(...samples);
-        this.options.sink(samples);
-      } catch (error) {
-        const failure = error as { errno?: string; modbusCode?: number; message?: string };
-        if (failure.modbusCode !== undefined) {
-          // The slave answered with an exception: the values exist but are Bad.
-          const samples = block.tags.map((t) =>
-            this.sample(this.tagsByIndex.get(t.tag)!, null, 2, failure.modbusCode!),
-          );
+    let unsunk: BufferedSample[] | null = null;
+    const flush = () => {
+      if (unsunk) this.options.sink(unsunk);
+      unsunk = null;
+    };
+    try {
+      for (const block of this.plan) {
+        const slave = this.slave(block.unitId);
+        if (slave.state === 'backoff' && this.now() < slave.nextRetryAt) continue;
+        this.client.setID(block.unitId);
+        this.health.requests++;
+        const request = this.readBlock(block);
+        flush();
+        try {
+          const samples = await request;
+          slave.state = 'ok';
+          slave.consecutiveFailures = 0;
           produced.push(...samples);
-          this.options.sink(samples);
-        } else if (failure.errno === TIMEOUT_ERRNO) {
-          slave.consecutiveFailures++;
-          slave.state = 'backoff';
-          const base = Math.min(
-            this.options.maxBackoffMs ?? 60_000,
-            this.options.source.intervalMs * 2 ** slave.consecutiveFailures,
-          );
-          slave.nextRetryAt = this.now() + base * (0.75 + Math.random() * 0.5);
-        } else {
-          throw error;
+          unsunk = samples;
+        } catch (error) {
+          const failure = error as { errno?: string; modbusCode?: number };
+          if (failure.modbusCode !== undefined) {
+            // The slave answered with an exception: the values exist but are Bad.
+            const samples = block.tags.map((t) =>
+              this.sample(this.tagsByIndex.get(t.tag)!, null, 2, failure.modbusCode!),
+            );
+            produced.push(...samples);
+            unsunk = samples;
+          } else if (failure.errno === TIMEOUT_ERRNO) {
+            slave.consecutiveFailures++;
+            slave.state = 'backoff';
+            const base = Math.min(
+              this.options.maxBackoffMs ?? 60_000,
+              this.options.source.intervalMs * 2 ** slave.consecutiveFailures,
+            );
+            slave.nextRetryAt = this.now() + base * (0.75 + Math.random() * 0.5);
+          } else {
+            throw error;
+          }
         }
       }
+    } finally {
+      // Whatever was read reaches the sink, even when the connection fails mid-cycle.
+      flush();
     }
     this.health.cycles++;
     this.health.lastCycleMs = this.now() - started;

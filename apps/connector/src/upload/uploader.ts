@@ -1,0 +1,147 @@
+import { gzipSync } from 'node:zlib';
+import { UPLOAD_CONTRACT_VERSION, type UploadBatch } from '@anh/domain/upload';
+import type { DurableBuffer, LeasedBatch } from '../buffer/store';
+
+/**
+ * Sends the buffer to the cloud, one batch at a time, in drain order. A batch is deleted
+ * from the buffer only when the cloud acknowledges its id; until then the same batch
+ * (same id, same samples) is re-sent after an exponential backoff with jitter, so
+ * re-sending is harmless and nothing is lost while the link is down.
+ */
+export interface UploaderOptions {
+  buffer: DurableBuffer;
+  /** Base URL of the cloud; batches go to `${cloudUrl}/api/ingest/v1/batches`. */
+  cloudUrl: string;
+  connectorId: string;
+  /** Connector credential (`keyId.secret`), sent as a bearer token. */
+  credential: string;
+  maxSamples: number;
+  /** Wait this long for more samples when the buffer holds less than a full batch. */
+  maxDelayMs: number;
+  requestTimeoutMs?: number;
+  maxBackoffMs?: number;
+  fetchImpl?: typeof fetch;
+}
+
+export interface UploaderStatus {
+  sent: number;
+  acknowledgedSamples: number;
+  failures: number;
+  consecutiveFailures: number;
+  lastError: string | null;
+  lastAckAt: number | null;
+}
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+
+export function toUploadBatch(
+  batch: LeasedBatch,
+  connectorId: string,
+  createdAt = new Date(),
+): UploadBatch {
+  return {
+    contract: UPLOAD_CONTRACT_VERSION,
+    batchId: batch.batchId,
+    connectorId,
+    sequence: batch.sequence,
+    createdAt: createdAt.toISOString(),
+    samples: batch.samples.map((s) => ({
+      binding: s.binding,
+      ts: new Date(s.ts).toISOString(),
+      value: s.value,
+      quality: {
+        status: s.status === 0 ? 'good' : s.status === 1 ? 'uncertain' : 'bad',
+        ...(s.code === null ? {} : { code: s.code >>> 0 }),
+      },
+    })),
+  };
+}
+
+export class Uploader {
+  private readonly status_: UploaderStatus = {
+    sent: 0,
+    acknowledgedSamples: 0,
+    failures: 0,
+    consecutiveFailures: 0,
+    lastError: null,
+    lastAckAt: null,
+  };
+  private readonly abort = new AbortController();
+  private loop: Promise<void> | null = null;
+
+  constructor(private readonly options: UploaderOptions) {}
+
+  status(): UploaderStatus {
+    return { ...this.status_ };
+  }
+
+  /** Sends one batch if there is one; true when the cloud acknowledged it. */
+  async sendOnce(): Promise<boolean> {
+    const batch = this.options.buffer.leaseBatch(this.options.maxSamples);
+    if (!batch) return false;
+    const body = gzipSync(JSON.stringify(toUploadBatch(batch, this.options.connectorId)));
+    const fetchImpl = this.options.fetchImpl ?? fetch;
+    this.status_.sent++;
+    const response = await fetchImpl(
+      `${this.options.cloudUrl.replace(/\/$/, '')}/api/ingest/v1/batches`,
+      {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'content-encoding': 'gzip',
+          authorization: `Bearer ${this.options.credential}`,
+          'idempotency-key': batch.batchId,
+        },
+        body,
+        signal: AbortSignal.any([
+          this.abort.signal,
+          AbortSignal.timeout(this.options.requestTimeoutMs ?? 30_000),
+        ]),
+      },
+    );
+    const text = await response.text();
+    if (!response.ok) throw new Error(`cloud answered ${response.status}: ${text.slice(0, 300)}`);
+    this.options.buffer.acknowledge(batch.batchId);
+    this.status_.acknowledgedSamples += batch.samples.length;
+    this.status_.lastAckAt = Date.now();
+    return true;
+  }
+
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  private async run(): Promise<void> {
+    while (!this.abort.signal.aborted) {
+      try {
+        const sent = await this.sendOnce();
+        this.status_.consecutiveFailures = 0;
+        if (!sent) await sleep(Math.min(this.options.maxDelayMs, 1000), this.abort.signal);
+        else if (this.options.buffer.stats().depth < this.options.maxSamples)
+          await sleep(this.options.maxDelayMs / 10, this.abort.signal);
+      } catch (error) {
+        if (this.abort.signal.aborted) break;
+        this.status_.failures++;
+        this.status_.consecutiveFailures++;
+        this.status_.lastError = (error as Error).message;
+        const ceiling = Math.min(
+          this.options.maxBackoffMs ?? 60_000,
+          250 * 2 ** Math.min(this.status_.consecutiveFailures, 16),
+        );
+        await sleep(ceiling * (0.5 + Math.random() * 0.5), this.abort.signal);
+      }
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await this.loop;
+  }
+}

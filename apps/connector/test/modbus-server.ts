@@ -26,7 +26,9 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startModbusServer(): Promise<TestModbusServer> {
+export async function startModbusServer(
+  options: { beforeRead?: (unit: number, address: number, length: number) => void } = {},
+): Promise<TestModbusServer> {
   const port = await freePort();
   const holding = new Map<number, Uint16Array>();
   const input = new Map<number, Uint16Array>();
@@ -47,6 +49,7 @@ export async function startModbusServer(): Promise<TestModbusServer> {
     ) => {
       state.requests++;
       if (silent.has(unit)) return; // never answers
+      options.beforeRead?.(unit, address, length);
       if (address + length > 65536) {
         callback(Object.assign(new Error('illegal address'), { modbusErrorCode: 2 }), []);
         return;

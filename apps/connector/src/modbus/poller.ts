@@ -80,6 +80,10 @@ export class ModbusPoller {
     this.now = options.now ?? Date.now;
   }
 
+  get sourceId(): string {
+    return this.options.source.id;
+  }
+
   status(): PollerHealth {
     return structuredClone(this.health);
   }

@@ -1,0 +1,116 @@
+#!/usr/bin/env node
+/**
+ * `anh-connector <command>`: check-config, run, status. Options are validated with zod;
+ * every failure exits non-zero with a message that says what to do.
+ */
+import { z } from 'zod';
+import { formatProblems, loadConfigFile } from './config/load';
+import { readConnectorEnv } from './env';
+import { modbusTagsOf, startConnector } from './runtime';
+import { planReads } from './modbus/registers';
+
+const commandSchema = z.discriminatedUnion('command', [
+  z.object({ command: z.literal('check-config'), config: z.string().min(1) }),
+  z.object({ command: z.literal('run'), config: z.string().min(1) }),
+  z.object({
+    command: z.literal('status'),
+    port: z.coerce.number().int().min(1).max(65535).default(7070),
+  }),
+]);
+
+class UsageError extends Error {}
+
+function parseArgs(argv: string[]): z.infer<typeof commandSchema> {
+  const [command, ...rest] = argv;
+  const options: Record<string, string> = {};
+  for (let i = 0; i < rest.length; i++) {
+    const flag = rest[i]!;
+    if (!flag.startsWith('--')) throw new UsageError(`unexpected argument "${flag}"`);
+    options[flag.slice(2)] = rest[++i] ?? '';
+  }
+  const parsed = commandSchema.safeParse({ command, ...options });
+  if (!parsed.success) {
+    throw new UsageError(
+      'usage: anh-connector check-config --config connector.yaml | run --config connector.yaml | status [--port 7070]\n' +
+        parsed.error.issues
+          .map((i) => `  ${i.path.join('.') || 'command'}: ${i.message}`)
+          .join('\n'),
+    );
+  }
+  return parsed.data;
+}
+
+async function main(): Promise<number> {
+  const args = parseArgs(process.argv.slice(2));
+  if (args.command === 'status') {
+    const response = await fetch(`http://127.0.0.1:${args.port}/status`);
+    console.log(JSON.stringify(await response.json(), null, 2));
+    return 0;
+  }
+  const loaded = loadConfigFile(args.config);
+  if (!loaded.ok) {
+    console.error(formatProblems(args.config, loaded.problems));
+    return 2;
+  }
+  const config = loaded.config;
+  if (args.command === 'check-config') {
+    for (const source of config.sources) {
+      const tags = config.tags.filter((t) => t.source === source.id);
+      console.log(`source ${source.id} (${source.type}): ${tags.length} tags`);
+      if (source.type === 'modbus-tcp' || source.type === 'modbus-rtu') {
+        for (const block of planReads(modbusTagsOf(config, source.id), source.maxGap)) {
+          console.log(
+            `  read unit ${block.unitId} ${block.table} ${block.address}..${block.address + block.count - 1} (${block.count} registers, ${block.tags.length} tags)`,
+          );
+        }
+      }
+      for (const tag of tags)
+        console.log(
+          `  ${tag.point}/${tag.variable} [${tag.unit}] ← ${JSON.stringify(tag.modbus ?? tag.opcua ?? tag.mqtt)} → ${tag.binding}`,
+        );
+    }
+    return 0;
+  }
+  const env = readConnectorEnv();
+  const connectorId = env.ANH_CONNECTOR_ID ?? config.connector.id;
+  if (!connectorId)
+    throw new UsageError(
+      'no connector id: set connector.id in the config or ANH_CONNECTOR_ID (enrollment writes it)',
+    );
+  if (!env.ANH_CONNECTOR_CREDENTIAL)
+    throw new UsageError(
+      'no credential: set ANH_CONNECTOR_CREDENTIAL (keyId.secret from enrollment)',
+    );
+  const runtime = await startConnector({
+    config,
+    configPath: args.config,
+    connectorId,
+    credential: env.ANH_CONNECTOR_CREDENTIAL,
+    statusPort: env.ANH_CONNECTOR_STATUS_PORT,
+  });
+  console.log(
+    JSON.stringify({
+      event: 'connector.started',
+      connectorId,
+      sources: config.sources.length,
+      tags: config.tags.length,
+      unsupportedSources: runtime.unsupportedSources,
+      status: runtime.statusUrl,
+    }),
+  );
+  await new Promise<void>((resolve) => {
+    process.once('SIGTERM', resolve);
+    process.once('SIGINT', resolve);
+  });
+  await runtime.stop();
+  console.log(JSON.stringify({ event: 'connector.stopped' }));
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error instanceof UsageError ? error.message : error);
+    process.exit(error instanceof UsageError ? 64 : 1);
+  },
+);

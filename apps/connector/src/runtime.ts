@@ -1,0 +1,128 @@
+import { createServer, type Server } from 'node:http';
+import { dirname, isAbsolute, join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { variableByCode } from '@anh/domain/catalog';
+import { DurableBuffer, PRIORITY } from './buffer/store';
+import type { ConnectorConfig, TagConfig } from './config/schema';
+import { ModbusPoller, type ModbusSourceConfig, type ModbusTag } from './modbus/poller';
+import { Uploader } from './upload/uploader';
+
+/**
+ * The running connector: the buffer, one poller per source, the uploader and a local
+ * status endpoint. Sources write into the buffer; only the uploader reads from it.
+ */
+export interface ConnectorRuntime {
+  buffer: DurableBuffer;
+  pollers: ModbusPoller[];
+  uploader: Uploader;
+  unsupportedSources: string[];
+  statusUrl: string | null;
+  stop(): Promise<void>;
+}
+
+/** Data the daily ANH report totals are computed from drains before the rest. */
+export function tagPriority(tag: TagConfig): number {
+  const variable = variableByCode(tag.variable);
+  if (!variable) return PRIORITY.other;
+  const reportCritical =
+    variable.kind === 'totalizer' ||
+    variable.pointKind === 'fiscal_liquid_meter' ||
+    variable.pointKind === 'gas_meter' ||
+    variable.pointKind === 'flare';
+  return reportCritical ? PRIORITY.regulated : PRIORITY.other;
+}
+
+export function modbusTagsOf(config: ConnectorConfig, sourceId: string): ModbusTag[] {
+  return config.tags.flatMap((tag, index) =>
+    tag.source === sourceId && tag.modbus
+      ? [
+          {
+            tag: index,
+            unitId: tag.modbus.unit,
+            table: tag.modbus.table,
+            address: tag.modbus.address,
+            type: tag.modbus.type,
+            byteOrder: tag.modbus.byteOrder,
+            wordOrder: tag.modbus.wordOrder,
+            binding: tag.binding,
+            priority: tagPriority(tag),
+            scale: tag.scale,
+            offset: tag.offset,
+          },
+        ]
+      : [],
+  );
+}
+
+export async function startConnector(options: {
+  config: ConnectorConfig;
+  configPath: string;
+  connectorId: string;
+  credential: string;
+  statusPort: number;
+}): Promise<ConnectorRuntime> {
+  const { config } = options;
+  const bufferPath = isAbsolute(config.connector.buffer.path)
+    ? config.connector.buffer.path
+    : join(dirname(options.configPath), config.connector.buffer.path);
+  mkdirSync(dirname(bufferPath), { recursive: true });
+  const buffer = DurableBuffer.open(bufferPath, { maxSamples: config.connector.buffer.maxSamples });
+  const pollers: ModbusPoller[] = [];
+  const unsupportedSources: string[] = [];
+  for (const source of config.sources) {
+    if (source.type === 'modbus-tcp' || source.type === 'modbus-rtu') {
+      const poller = new ModbusPoller({
+        source: source as ModbusSourceConfig,
+        tags: modbusTagsOf(config, source.id),
+        sink: (samples) => buffer.append(samples),
+      });
+      poller.start();
+      pollers.push(poller);
+    } else {
+      unsupportedSources.push(`${source.id} (${source.type})`);
+    }
+  }
+  const uploader = new Uploader({
+    buffer,
+    cloudUrl: config.connector.cloudUrl,
+    connectorId: options.connectorId,
+    credential: options.credential,
+    maxSamples: config.connector.batch.maxSamples,
+    maxDelayMs: config.connector.batch.maxDelayMs,
+  });
+  uploader.start();
+
+  let server: Server | null = null;
+  let statusUrl: string | null = null;
+  if (options.statusPort > 0) {
+    server = createServer((request, response) => {
+      if (request.url !== '/status') {
+        response.writeHead(404).end();
+        return;
+      }
+      const body = {
+        buffer: buffer.stats(),
+        uploader: uploader.status(),
+        sources: Object.fromEntries(pollers.map((p) => [p.sourceId, p.status()])),
+        unsupportedSources,
+      };
+      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    });
+    await new Promise<void>((resolve) => server!.listen(options.statusPort, '127.0.0.1', resolve));
+    statusUrl = `http://127.0.0.1:${options.statusPort}/status`;
+  }
+
+  return {
+    buffer,
+    pollers,
+    uploader,
+    unsupportedSources,
+    statusUrl,
+    async stop() {
+      server?.close();
+      await Promise.all(pollers.map((p) => p.stop()));
+      await uploader.stop();
+      buffer.close();
+    },
+  };
+}

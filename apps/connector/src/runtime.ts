@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { variableByCode } from '@anh/domain/catalog';
 import { DurableBuffer, PRIORITY } from './buffer/store';
 import type { ConnectorConfig, TagConfig } from './config/schema';
-import { ModbusPoller, type ModbusSourceConfig, type ModbusTag } from './modbus/poller';
+import { ModbusPoller, type ModbusTag } from './modbus/poller';
 import { Uploader } from './upload/uploader';
 
 /**
@@ -72,7 +72,7 @@ export async function startConnector(options: {
   for (const source of config.sources) {
     if (source.type === 'modbus-tcp' || source.type === 'modbus-rtu') {
       const poller = new ModbusPoller({
-        source: source as ModbusSourceConfig,
+        source: source,
         tags: modbusTagsOf(config, source.id),
         sink: (samples) => buffer.append(samples),
       });

@@ -181,21 +181,27 @@ export class DurableBuffer {
   /**
    * The next batch to send: the unacknowledged one if a previous attempt did not get an
    * acknowledgement (same id, same samples), otherwise a new one of up to `maxSamples`.
+   * `afterSequence` skips batches up to that sequence (the one already on the wire), so
+   * the next batch can be prepared while the current one waits for its acknowledgement.
    */
-  leaseBatch(maxSamples: number): LeasedBatch | null {
+  leaseBatch(maxSamples: number, afterSequence = -1): LeasedBatch | null {
     return this.db.transaction((): LeasedBatch | null => {
       const pending = this.db
-        .prepare('SELECT id, sequence FROM batches ORDER BY sequence LIMIT 1')
-        .get() as { id: string; sequence: number } | undefined;
+        .prepare('SELECT id, sequence FROM batches WHERE sequence > ? ORDER BY sequence LIMIT 1')
+        .get(afterSequence) as { id: string; sequence: number } | undefined;
       if (pending) return this.batchOf(pending.id, pending.sequence);
       const batchId = randomUUID();
-      const marked = this.db
+      // One pass: mark the rows and get them back (RETURNING order is unspecified: sort).
+      const rows = this.db
         .prepare(
           `UPDATE samples SET batch_id = ? WHERE id IN (
-             SELECT id FROM samples WHERE batch_id IS NULL ORDER BY priority, id LIMIT ?)`,
+             SELECT id FROM samples WHERE batch_id IS NULL ORDER BY priority, id LIMIT ?)
+           RETURNING id, source, binding, ts, value, status, code, priority`,
         )
-        .run(batchId, maxSamples).changes;
+        .all(batchId, maxSamples) as SampleRow[];
+      const marked = rows.length;
       if (marked === 0) return null;
+      rows.sort((a, b) => a.priority - b.priority || a.id - b.id);
       const { value: sequence } = this.db
         .prepare("SELECT value FROM meta WHERE key = 'next_sequence'")
         .get() as { value: number };
@@ -204,7 +210,7 @@ export class DurableBuffer {
         .prepare('INSERT INTO batches (id, sequence, created_at, sample_count) VALUES (?, ?, ?, ?)')
         .run(batchId, sequence, Date.now(), marked);
       this.unsent -= marked;
-      return this.batchOf(batchId, sequence);
+      return { batchId, sequence, samples: rows };
     })();
   }
 

@@ -82,34 +82,53 @@ export class Uploader {
     return { ...this.status_ };
   }
 
-  /** Sends one batch if there is one; true when the cloud acknowledged it. */
+  private prepared: { batch: LeasedBatch; body: Buffer } | null = null;
+
+  private prepare(afterSequence: number): { batch: LeasedBatch; body: Buffer } | null {
+    const batch = this.options.buffer.leaseBatch(this.options.maxSamples, afterSequence);
+    if (!batch) return null;
+    // Level 1: most of the size gain for a fraction of the CPU (satellite links pay for
+    // bytes, site PCs for CPU).
+    const body = gzipSync(JSON.stringify(toUploadBatch(batch, this.options.connectorId)), {
+      level: 1,
+    });
+    return { batch, body };
+  }
+
+  /**
+   * Sends one batch if there is one; true when the cloud acknowledged it. Batches go one
+   * at a time, in sequence; the next one is prepared while the current one is on the wire.
+   */
   async sendOnce(): Promise<boolean> {
-    const batch = this.options.buffer.leaseBatch(this.options.maxSamples);
-    if (!batch) return false;
-    const body = gzipSync(JSON.stringify(toUploadBatch(batch, this.options.connectorId)));
+    const current = this.prepared ?? this.prepare(-1);
+    this.prepared = null;
+    if (!current) return false;
     const fetchImpl = this.options.fetchImpl ?? fetch;
     this.status_.sent++;
-    const response = await fetchImpl(
-      `${this.options.cloudUrl.replace(/\/$/, '')}/api/ingest/v1/batches`,
-      {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'content-encoding': 'gzip',
-          authorization: `Bearer ${this.options.credential}`,
-          'idempotency-key': batch.batchId,
-        },
-        body,
-        signal: AbortSignal.any([
-          this.abort.signal,
-          AbortSignal.timeout(this.options.requestTimeoutMs ?? 30_000),
-        ]),
+    const request = fetchImpl(`${this.options.cloudUrl.replace(/\/$/, '')}/api/ingest/v1/batches`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'content-encoding': 'gzip',
+        authorization: `Bearer ${this.options.credential}`,
+        'idempotency-key': current.batch.batchId,
       },
-    );
+      body: current.body,
+      signal: AbortSignal.any([
+        this.abort.signal,
+        AbortSignal.timeout(this.options.requestTimeoutMs ?? 30_000),
+      ]),
+    });
+    // Let the request reach the socket before the synchronous preparation takes the thread.
+    await new Promise((resolve) => setImmediate(resolve));
+    const next = this.prepare(current.batch.sequence);
+    const response = await request;
     const text = await response.text();
     if (!response.ok) throw new Error(`cloud answered ${response.status}: ${text.slice(0, 300)}`);
-    this.options.buffer.acknowledge(batch.batchId);
-    this.status_.acknowledgedSamples += batch.samples.length;
+    this.options.buffer.acknowledge(current.batch.batchId);
+    // Only after the current batch is acknowledged may the next one go.
+    this.prepared = next;
+    this.status_.acknowledgedSamples += current.batch.samples.length;
     this.status_.lastAckAt = Date.now();
     return true;
   }

@@ -54,7 +54,9 @@ export async function startModbusServer(
         callback(Object.assign(new Error('illegal address'), { modbusErrorCode: 2 }), []);
         return;
       }
-      callback(null, Array.from(space(map, unit).subarray(address, address + length)));
+      const values = Array.from(space(map, unit).subarray(address, address + length));
+      if (options.delayMs) setTimeout(() => callback(null, values), options.delayMs);
+      else callback(null, values);
     };
   const server = new ServerTCP(
     {

@@ -4,4 +4,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-install.sh
 bash scripts/services.sh
+bash scripts/test-deps.sh
 exec npx vitest run "$@"

@@ -27,7 +27,7 @@ if (probe.status !== 0) {
 const port = await freePort();
 const server = spawn(
   '/usr/bin/python3',
-  [join(import.meta.dirname, '..', 'test', 'pymodbus_server.py'), String(port)],
+  [join(import.meta.dirname, '..', 'test', 'pymodbus_server.py'), 'tcp', String(port)],
   { stdio: ['ignore', 'pipe', 'inherit'] },
 );
 await new Promise<void>((resolve) =>

@@ -27,7 +27,10 @@ export async function freePort(): Promise<number> {
 }
 
 export async function startModbusServer(
-  options: { beforeRead?: (unit: number, address: number, length: number) => void } = {},
+  options: {
+    beforeRead?: (unit: number, address: number, length: number) => void;
+    delayMs?: number;
+  } = {},
 ): Promise<TestModbusServer> {
   const port = await freePort();
   const holding = new Map<number, Uint16Array>();

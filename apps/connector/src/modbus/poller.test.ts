@@ -157,7 +157,15 @@ describe('ModbusPoller against a Modbus TCP server on 127.0.0.1', () => {
       );
       const counts = new Map<string, number>();
       const poller = new ModbusPoller({
-        source: { ...source({ intervalMs: 50, timeoutMs: 1000 }), port: slow.port },
+        source: {
+          id: 'plc1',
+          type: 'modbus-tcp',
+          host: '127.0.0.1',
+          port: slow.port,
+          intervalMs: 50,
+          timeoutMs: 1000,
+          maxGap: 8,
+        },
         tags,
         sink: (samples) =>
           samples.forEach((s) => counts.set(s.binding, (counts.get(s.binding) ?? 0) + 1)),

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Debian packages the tests use as real protocol peers: socat (an RTU serial line as a
+# pty pair) and python3-pymodbus (a Modbus server not written by us). Installs only
+# what is missing; needs root and Debian's package registry.
+set -euo pipefail
+missing=()
+command -v socat >/dev/null 2>&1 || missing+=(socat)
+/usr/bin/python3 -c 'import pymodbus' >/dev/null 2>&1 || missing+=(python3-pymodbus)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "test-deps: installing ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi

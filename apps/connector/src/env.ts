@@ -20,3 +20,12 @@ export function readConnectorEnv(
 ): ConnectorEnv {
   return connectorEnvSchema.parse(source);
 }
+
+/** A secret named in the configuration file (e.g. an MQTT password), read from the environment. */
+export function secretFromEnv(
+  name: string,
+  source: Record<string, string | undefined> = process.env,
+): string | undefined {
+  const value = source[name];
+  return value === undefined || value === '' ? undefined : value;
+}

@@ -5,6 +5,8 @@ import { variableByCode } from '@anh/domain/catalog';
 import { DurableBuffer, PRIORITY } from './buffer/store';
 import type { ConnectorConfig, TagConfig } from './config/schema';
 import { ModbusPoller, type ModbusTag } from './modbus/poller';
+import { MqttSource, type MqttTag } from './mqtt/source';
+import { secretFromEnv } from './env';
 import { Uploader } from './upload/uploader';
 
 /**
@@ -14,6 +16,7 @@ import { Uploader } from './upload/uploader';
 export interface ConnectorRuntime {
   buffer: DurableBuffer;
   pollers: ModbusPoller[];
+  mqttSources: MqttSource[];
   uploader: Uploader;
   unsupportedSources: string[];
   statusUrl: string | null;
@@ -69,6 +72,7 @@ export async function startConnector(options: {
   const buffer = DurableBuffer.open(bufferPath, { maxSamples: config.connector.buffer.maxSamples });
   const pollers: ModbusPoller[] = [];
   const unsupportedSources: string[] = [];
+  const mqttSources: MqttSource[] = [];
   for (const source of config.sources) {
     if (source.type === 'modbus-tcp' || source.type === 'modbus-rtu') {
       const poller = new ModbusPoller({
@@ -78,6 +82,32 @@ export async function startConnector(options: {
       });
       poller.start();
       pollers.push(poller);
+    } else if (source.type === 'mqtt') {
+      const tags: MqttTag[] = config.tags.flatMap((tag) =>
+        tag.source === source.id && tag.mqtt
+          ? [
+              {
+                binding: tag.binding,
+                priority: tagPriority(tag),
+                scale: tag.scale,
+                offset: tag.offset,
+                topic: tag.mqtt.topic,
+                ...(tag.mqtt.field ? { field: tag.mqtt.field } : {}),
+                ...(tag.mqtt.metric ? { metric: tag.mqtt.metric } : {}),
+              },
+            ]
+          : [],
+      );
+      const password = source.passwordEnv ? secretFromEnv(source.passwordEnv) : undefined;
+      const mqttSource = new MqttSource({
+        source,
+        tags,
+        sink: (samples) => buffer.append(samples),
+        ...(password ? { password } : {}),
+      });
+      // Connects and reconnects by itself; a broker that is down at start shows as offline.
+      mqttSource.start().catch(() => undefined);
+      mqttSources.push(mqttSource);
     } else {
       unsupportedSources.push(`${source.id} (${source.type})`);
     }
@@ -103,7 +133,10 @@ export async function startConnector(options: {
       const body = {
         buffer: buffer.stats(),
         uploader: uploader.status(),
-        sources: Object.fromEntries(pollers.map((p) => [p.sourceId, p.status()])),
+        sources: Object.fromEntries<unknown>([
+          ...pollers.map((p): [string, unknown] => [p.sourceId, p.status()]),
+          ...mqttSources.map((m): [string, unknown] => [m.sourceId, m.status()]),
+        ]),
         unsupportedSources,
       };
       response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
@@ -115,12 +148,13 @@ export async function startConnector(options: {
   return {
     buffer,
     pollers,
+    mqttSources,
     uploader,
     unsupportedSources,
     statusUrl,
     async stop() {
       server?.close();
-      await Promise.all(pollers.map((p) => p.stop()));
+      await Promise.all([...pollers.map((p) => p.stop()), ...mqttSources.map((m) => m.stop())]);
       await uploader.stop();
       buffer.close();
     },

@@ -61,6 +61,16 @@ export const mqttSourceSchema = z
     url: z.string().regex(/^mqtts?:\/\//, 'must start with mqtt:// or mqtts://'),
     qos: z.union([z.literal(1), z.literal(2)]).default(1),
     format: z.enum(['json', 'sparkplug-b']).default('json'),
+    username: z.string().min(1).optional(),
+    /** Name of the environment variable holding the password (never the password itself). */
+    passwordEnv: z
+      .string()
+      .regex(/^[A-Z][A-Z0-9_]*$/)
+      .optional(),
+    /** CA certificate (PEM) that signed the broker's certificate, for mqtts://. */
+    caFile: z.string().min(1).optional(),
+    /** Stable client id: with a persistent session the broker keeps QoS 1/2 messages while the connector is down. */
+    clientId: z.string().min(1).max(64).optional(),
   })
   .strict();
 

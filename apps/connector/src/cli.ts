@@ -6,12 +6,19 @@
 import { z } from 'zod';
 import { formatProblems, loadConfigFile } from './config/load';
 import { readConnectorEnv } from './env';
-import { modbusTagsOf, startConnector } from './runtime';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { modbusTagsOf, resolvePath, startConnector } from './runtime';
 import { planReads } from './modbus/registers';
 
 const commandSchema = z.discriminatedUnion('command', [
   z.object({ command: z.literal('check-config'), config: z.string().min(1) }),
   z.object({ command: z.literal('run'), config: z.string().min(1) }),
+  z.object({
+    command: z.literal('trust'),
+    config: z.string().min(1),
+    accept: z.string().min(1).optional(),
+  }),
   z.object({
     command: z.literal('status'),
     port: z.coerce.number().int().min(1).max(65535).default(7070),
@@ -31,7 +38,7 @@ function parseArgs(argv: string[]): z.infer<typeof commandSchema> {
   const parsed = commandSchema.safeParse({ command, ...options });
   if (!parsed.success) {
     throw new UsageError(
-      'usage: anh-connector check-config --config connector.yaml | run --config connector.yaml | status [--port 7070]\n' +
+      'usage: anh-connector check-config --config connector.yaml | run --config connector.yaml | status [--port 7070] | trust --config connector.yaml [--accept certificate-file]\n' +
         parsed.error.issues
           .map((i) => `  ${i.path.join('.') || 'command'}: ${i.message}`)
           .join('\n'),
@@ -69,6 +76,33 @@ async function main(): Promise<number> {
           `  ${tag.point}/${tag.variable} [${tag.unit}] ← ${JSON.stringify(tag.modbus ?? tag.opcua ?? tag.mqtt)} → ${tag.binding}`,
         );
     }
+    return 0;
+  }
+  if (args.command === 'trust') {
+    // OPC UA server certificates: list what was refused and what is trusted; accept one.
+    const { certificateManager } = await import('./opcua/source');
+    for (const source of config.sources) {
+      if (source.type !== 'opcua') continue;
+      const pkiDir = resolvePath(args.config, source.pkiDir);
+      const store = certificateManager(pkiDir);
+      await store.initialize();
+      if (args.accept) {
+        const file = join(pkiDir, 'rejected', basename(args.accept));
+        if (!existsSync(file)) continue;
+        await store.trustCertificate(readFileSync(file));
+        rmSync(file);
+        console.log(`trusted ${basename(args.accept)} for source ${source.id}`);
+        return 0;
+      }
+      for (const folder of ['rejected', join('trusted', 'certs')]) {
+        const path = join(pkiDir, folder);
+        const files = existsSync(path) ? readdirSync(path) : [];
+        console.log(
+          `${source.id} ${folder.startsWith('trusted') ? 'trusted' : 'rejected'}: ${files.length ? files.join(', ') : '(none)'}`,
+        );
+      }
+    }
+    if (args.accept) throw new UsageError(`no rejected certificate named ${args.accept}`);
     return 0;
   }
   const env = readConnectorEnv();

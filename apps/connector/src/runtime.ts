@@ -5,7 +5,8 @@ import { variableByCode } from '@anh/domain/catalog';
 import { DurableBuffer, PRIORITY } from './buffer/store';
 import type { ConnectorConfig, TagConfig } from './config/schema';
 import { ModbusPoller, type ModbusTag } from './modbus/poller';
-import { MqttSource, type MqttTag } from './mqtt/source';
+import type { MqttSource, MqttTag } from './mqtt/source';
+import type { OpcuaSource, OpcuaTag } from './opcua/source';
 import { secretFromEnv } from './env';
 import { Uploader } from './upload/uploader';
 
@@ -17,10 +18,16 @@ export interface ConnectorRuntime {
   buffer: DurableBuffer;
   pollers: ModbusPoller[];
   mqttSources: MqttSource[];
+  opcuaSources: OpcuaSource[];
   uploader: Uploader;
   unsupportedSources: string[];
   statusUrl: string | null;
   stop(): Promise<void>;
+}
+
+/** Paths in the configuration file are relative to the file itself. */
+export function resolvePath(configPath: string, path: string): string {
+  return isAbsolute(path) ? path : join(dirname(configPath), path);
 }
 
 /** Data the daily ANH report totals are computed from drains before the rest. */
@@ -65,14 +72,13 @@ export async function startConnector(options: {
   statusPort: number;
 }): Promise<ConnectorRuntime> {
   const { config } = options;
-  const bufferPath = isAbsolute(config.connector.buffer.path)
-    ? config.connector.buffer.path
-    : join(dirname(options.configPath), config.connector.buffer.path);
+  const bufferPath = resolvePath(options.configPath, config.connector.buffer.path);
   mkdirSync(dirname(bufferPath), { recursive: true });
   const buffer = DurableBuffer.open(bufferPath, { maxSamples: config.connector.buffer.maxSamples });
   const pollers: ModbusPoller[] = [];
   const unsupportedSources: string[] = [];
   const mqttSources: MqttSource[] = [];
+  const opcuaSources: OpcuaSource[] = [];
   for (const source of config.sources) {
     if (source.type === 'modbus-tcp' || source.type === 'modbus-rtu') {
       const poller = new ModbusPoller({
@@ -99,6 +105,8 @@ export async function startConnector(options: {
           : [],
       );
       const password = source.passwordEnv ? secretFromEnv(source.passwordEnv) : undefined;
+      // Loaded only when configured: node-opcua and mqtt.js take a while to load.
+      const { MqttSource } = await import('./mqtt/source');
       const mqttSource = new MqttSource({
         source,
         tags,
@@ -109,7 +117,31 @@ export async function startConnector(options: {
       mqttSource.start().catch(() => undefined);
       mqttSources.push(mqttSource);
     } else {
-      unsupportedSources.push(`${source.id} (${source.type})`);
+      const tags: OpcuaTag[] = config.tags.flatMap((tag) =>
+        tag.source === source.id && tag.opcua
+          ? [
+              {
+                binding: tag.binding,
+                priority: tagPriority(tag),
+                scale: tag.scale,
+                offset: tag.offset,
+                nodeId: tag.opcua.nodeId,
+              },
+            ]
+          : [],
+      );
+      const password = source.passwordEnv ? secretFromEnv(source.passwordEnv) : undefined;
+      const { OpcuaSource } = await import('./opcua/source');
+      const opcuaSource = new OpcuaSource({
+        source,
+        tags,
+        sink: (samples) => buffer.append(samples),
+        pkiDir: resolvePath(options.configPath, source.pkiDir),
+        ...(password ? { password } : {}),
+      });
+      // Connects in the background; an unreachable or untrusted server shows in the status.
+      opcuaSource.start().catch(() => undefined);
+      opcuaSources.push(opcuaSource);
     }
   }
   const uploader = new Uploader({
@@ -136,6 +168,7 @@ export async function startConnector(options: {
         sources: Object.fromEntries<unknown>([
           ...pollers.map((p): [string, unknown] => [p.sourceId, p.status()]),
           ...mqttSources.map((m): [string, unknown] => [m.sourceId, m.status()]),
+          ...opcuaSources.map((o): [string, unknown] => [o.sourceId, o.status()]),
         ]),
         unsupportedSources,
       };
@@ -149,12 +182,17 @@ export async function startConnector(options: {
     buffer,
     pollers,
     mqttSources,
+    opcuaSources,
     uploader,
     unsupportedSources,
     statusUrl,
     async stop() {
       server?.close();
-      await Promise.all([...pollers.map((p) => p.stop()), ...mqttSources.map((m) => m.stop())]);
+      await Promise.all([
+        ...pollers.map((p) => p.stop()),
+        ...mqttSources.map((m) => m.stop()),
+        ...opcuaSources.map((o) => o.stop()),
+      ]);
       await uploader.stop();
       buffer.close();
     },

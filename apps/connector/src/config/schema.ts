@@ -51,6 +51,16 @@ export const opcuaSourceSchema = z
     securityMode: z.enum(['None', 'Sign', 'SignAndEncrypt']).default('None'),
     samplingIntervalMs: z.number().int().min(0).default(1000),
     publishingIntervalMs: z.number().int().min(10).default(1000),
+    /** Subscriptions by default; polling reads every publishingIntervalMs for servers that cannot subscribe. */
+    mode: z.enum(['subscription', 'polling']).default('subscription'),
+    username: z.string().min(1).optional(),
+    /** Name of the environment variable holding the password (never the password itself). */
+    passwordEnv: z
+      .string()
+      .regex(/^[A-Z][A-Z0-9_]*$/)
+      .optional(),
+    /** Certificate store (own certificate, trusted and rejected server certificates). */
+    pkiDir: z.string().min(1).default('./data/pki'),
   })
   .strict();
 

@@ -23,6 +23,18 @@ const commandSchema = z.discriminatedUnion('command', [
     command: z.literal('status'),
     port: z.coerce.number().int().min(1).max(65535).default(7070),
   }),
+  z.object({
+    command: z.literal('simulate'),
+    wells: z.coerce.number().int().min(1).max(200).default(3),
+    'modbus-port': z.coerce.number().int().min(1).max(65535).default(5020),
+    'opcua-port': z.coerce.number().int().min(1).max(65535).default(4840),
+    'mqtt-url': z
+      .string()
+      .regex(/^mqtts?:\/\//)
+      .default('mqtt://127.0.0.1:1883'),
+    'cloud-url': z.string().url().default('http://127.0.0.1:3000'),
+    'write-config': z.string().min(1).default('./connector.simulated.yaml'),
+  }),
 ]);
 
 class UsageError extends Error {}
@@ -38,7 +50,7 @@ function parseArgs(argv: string[]): z.infer<typeof commandSchema> {
   const parsed = commandSchema.safeParse({ command, ...options });
   if (!parsed.success) {
     throw new UsageError(
-      'usage: anh-connector check-config --config connector.yaml | run --config connector.yaml | status [--port 7070] | trust --config connector.yaml [--accept certificate-file]\n' +
+      'usage: anh-connector check-config --config connector.yaml | run --config connector.yaml | status [--port 7070] | trust --config connector.yaml [--accept certificate-file] | simulate [--wells 3] [--write-config file]\n' +
         parsed.error.issues
           .map((i) => `  ${i.path.join('.') || 'command'}: ${i.message}`)
           .join('\n'),
@@ -52,6 +64,32 @@ async function main(): Promise<number> {
   if (args.command === 'status') {
     const response = await fetch(`http://127.0.0.1:${args.port}/status`);
     console.log(JSON.stringify(await response.json(), null, 2));
+    return 0;
+  }
+  if (args.command === 'simulate') {
+    const { startSimulatedField, writeSimulatorConfig } = await import('./simulate/field');
+    const field = await startSimulatedField({
+      wells: args.wells,
+      modbusPort: args['modbus-port'],
+      opcuaPort: args['opcua-port'],
+      mqttUrl: args['mqtt-url'],
+      cloudUrl: args['cloud-url'],
+    });
+    writeSimulatorConfig(args['write-config'], field);
+    console.log(
+      JSON.stringify({
+        event: 'simulator.started',
+        modbus: `127.0.0.1:${args['modbus-port']}`,
+        opcua: `opc.tcp://127.0.0.1:${args['opcua-port']}`,
+        mqtt: args['mqtt-url'],
+        config: args['write-config'],
+      }),
+    );
+    await new Promise<void>((resolve) => {
+      process.once('SIGTERM', resolve);
+      process.once('SIGINT', resolve);
+    });
+    await field.stop();
     return 0;
   }
   const loaded = loadConfigFile(args.config);

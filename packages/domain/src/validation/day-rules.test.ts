@@ -167,6 +167,22 @@ describe('day and slot rules on a consistent simulated field', () => {
     expect(violations(field(mutate))).toContain(`${ruleId}@${point}`);
   });
 
+  it('checks NSV ≤ GSV slot by slot, not only on the day total', () => {
+    const results = field((p) => {
+      // Net volume counted early in slot 30 and late in slot 31: the day total is unchanged.
+      const v = variable(p, 'LACT-01', 'fiscal_nsv_totalizer');
+      v.samples = v.samples.map((s, k) =>
+        k >= 300 && k < 320
+          ? { ...s, value: s.value + (k < 310 ? (5 * (k - 299)) / 10 : (5 * (320 - k)) / 10) }
+          : s,
+      );
+    });
+    const outcome = results.find((r) => r.ruleId === 'cross_variable.nsv_le_gsv')!;
+    expect(outcome.status).toBe('violation');
+    expect(outcome.slots).toEqual([30]);
+    expect(outcome.value!).toBeLessThanOrEqual(outcome.reference!);
+  });
+
   it('says not_evaluated instead of guessing when a variable is missing', () => {
     const results = field((p) => {
       const lact = p.find((x) => x.code === 'LACT-01')!;

@@ -300,19 +300,32 @@ export function evaluateDayRules(
     const gsv = find(meter, 'fiscal_gsv_totalizer')?.total ?? null;
     const nsv = find(meter, 'fiscal_nsv_totalizer')?.total ?? null;
     if (nsv !== null) fiscalNsv.push(nsv);
-    // Family 7.
-    results.push(
-      gsv === null || nsv === null
-        ? outcome('cross_variable.nsv_le_gsv', meter.code, null, 'not_evaluated', nsv, gsv)
-        : outcome(
-            'cross_variable.nsv_le_gsv',
-            meter.code,
-            null,
-            nsv <= gsv * (1 + 1e-9) ? 'ok' : 'violation',
-            nsv,
-            gsv,
-          ),
-    );
+    // Family 7, per slot and per day: net can never exceed gross standard volume.
+    if (gsv === null || nsv === null) {
+      results.push(
+        outcome('cross_variable.nsv_le_gsv', meter.code, null, 'not_evaluated', nsv, gsv),
+      );
+    } else {
+      const gsvSlots = find(meter, 'fiscal_gsv_totalizer')!.slots;
+      const badSlots = find(meter, 'fiscal_nsv_totalizer')!
+        .slots.filter((s) => {
+          const gross = gsvSlots[s.slot]!.delta;
+          return s.delta !== null && gross !== null && s.delta > gross * (1 + 1e-9) + 1e-9;
+        })
+        .map((s) => s.slot);
+      const dayOk = nsv <= gsv * (1 + 1e-9);
+      results.push({
+        ...outcome(
+          'cross_variable.nsv_le_gsv',
+          meter.code,
+          null,
+          dayOk && badSlots.length === 0 ? 'ok' : 'violation',
+          nsv,
+          gsv,
+        ),
+        slots: badSlots,
+      });
+    }
     const api60 = dayMean(find(meter, 'fiscal_api_gravity_60'));
     const temperature = dayMean(find(meter, 'fiscal_temperature'));
     const pressure = dayMean(find(meter, 'fiscal_pressure'));

@@ -411,8 +411,8 @@ const AGGREGATE_RULES: Array<Omit<RuleDefinition, 'variable'>> = [
       en: '{point}: NSV {value} greater than GSV {value2}',
     },
     description: {
-      es: 'El volumen neto no puede superar al bruto estándar.',
-      en: 'Net volume cannot exceed gross standard volume.',
+      es: 'El volumen neto no puede superar al bruto estándar, en cada franja ni en el día.',
+      en: 'Net volume cannot exceed gross standard volume, in any slot or over the day.',
     },
   },
   {

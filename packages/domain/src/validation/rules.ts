@@ -411,7 +411,7 @@ const AGGREGATE_RULES: Array<Omit<RuleDefinition, 'variable'>> = [
       en: '{point}: NSV {value} greater than GSV {value2}',
     },
     description: {
-      es: 'El volumen neto no puede superar al bruto estándar, en cada franja ni en el día.',
+      es: 'El volumen neto no puede superar al bruto estándar, ni en una franja ni en el día.',
       en: 'Net volume cannot exceed gross standard volume, in any slot or over the day.',
     },
   },

@@ -91,6 +91,40 @@ describe('Uploader', () => {
     );
   });
 
+  it('survives a cloud that refuses connections (nothing listening), then delivers', async () => {
+    const { buffer, cloud } = await setup(100);
+    const { freePort } = await import('../../test/modbus-server');
+    const closedPort = await freePort();
+    const refused = new Uploader({
+      buffer,
+      cloudUrl: `http://127.0.0.1:${closedPort}`,
+      connectorId: CONNECTOR,
+      credential: CREDENTIAL,
+      maxSamples: 100,
+      maxDelayMs: 50,
+      maxBackoffMs: 100,
+    });
+    buffer.append(samples(0, 250));
+    refused.start();
+    await until(() => refused.status().failures >= 3);
+    await refused.stop();
+    expect(refused.status().lastError).toMatch(/fetch failed/);
+    const working = new Uploader({
+      buffer,
+      cloudUrl: cloud.url,
+      connectorId: CONNECTOR,
+      credential: CREDENTIAL,
+      maxSamples: 100,
+      maxDelayMs: 50,
+    });
+    cleanups.push(() => working.stop());
+    working.start();
+    await until(() => buffer.stats().depth === 0 && buffer.stats().leasedBatches === 0);
+    expect(cloud.samples.get('v-thp')!.map((s) => s.value)).toEqual(
+      Array.from({ length: 250 }, (_, i) => i),
+    );
+  });
+
   it('re-sends a batch whose acknowledgement was lost, and the cloud stores it once', async () => {
     const { buffer, cloud, uploader } = await setup(100);
     cloud.setMode('lose-acks');

@@ -119,6 +119,9 @@ export class Uploader {
         AbortSignal.timeout(this.options.requestTimeoutMs ?? 30_000),
       ]),
     });
+    // Handled now, awaited below: a refused connection may reject before we get there,
+    // and an unhandled rejection would take the whole connector down.
+    request.catch(() => undefined);
     // Let the request reach the socket before the synchronous preparation takes the thread.
     await new Promise((resolve) => setImmediate(resolve));
     const next = this.prepare(current.batch.sequence);

@@ -8,6 +8,8 @@ import { formatProblems, loadConfigFile } from './config/load';
 import { readConnectorEnv } from './env';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { EnrollmentError } from './enroll';
+import { CONNECTOR_VERSION } from './index';
 import { modbusTagsOf, resolvePath, startConnector } from './runtime';
 import { planReads } from './modbus/registers';
 
@@ -23,6 +25,7 @@ const commandSchema = z.discriminatedUnion('command', [
     command: z.literal('status'),
     port: z.coerce.number().int().min(1).max(65535).default(7070),
   }),
+  z.object({ command: z.literal('enroll'), config: z.string().min(1), code: z.string().min(1) }),
   z.object({
     command: z.literal('simulate'),
     wells: z.coerce.number().int().min(1).max(200).default(3),
@@ -50,7 +53,7 @@ function parseArgs(argv: string[]): z.infer<typeof commandSchema> {
   const parsed = commandSchema.safeParse({ command, ...options });
   if (!parsed.success) {
     throw new UsageError(
-      'usage: anh-connector check-config --config connector.yaml | run --config connector.yaml | status [--port 7070] | trust --config connector.yaml [--accept certificate-file] | simulate [--wells 3] [--write-config file]\n' +
+      'usage: anh-connector check-config --config connector.yaml | run --config connector.yaml | status [--port 7070] | trust --config connector.yaml [--accept certificate-file] | enroll --config connector.yaml --code ABCD-EFGH-JKLM | simulate [--wells 3] [--write-config file]\n' +
         parsed.error.issues
           .map((i) => `  ${i.path.join('.') || 'command'}: ${i.message}`)
           .join('\n'),
@@ -143,21 +146,38 @@ async function main(): Promise<number> {
     if (args.accept) throw new UsageError(`no rejected certificate named ${args.accept}`);
     return 0;
   }
+  const credentialPath = resolvePath(args.config, config.connector.credentialFile);
+  if (args.command === 'enroll') {
+    const { enroll } = await import('./enroll');
+    const result = await enroll({
+      cloudUrl: config.connector.cloudUrl,
+      code: args.code,
+      configPath: args.config,
+      credentialPath,
+      version: CONNECTOR_VERSION,
+    });
+    console.log(
+      JSON.stringify({ event: 'connector.enrolled', ...result, credentialFile: credentialPath }),
+    );
+    return 0;
+  }
   const env = readConnectorEnv();
   const connectorId = env.ANH_CONNECTOR_ID ?? config.connector.id;
   if (!connectorId)
     throw new UsageError(
-      'no connector id: set connector.id in the config or ANH_CONNECTOR_ID (enrollment writes it)',
+      'no connector id: run `anh-connector enroll --config … --code …` first (or set ANH_CONNECTOR_ID)',
     );
-  if (!env.ANH_CONNECTOR_CREDENTIAL)
+  const { readCredentialFile } = await import('./enroll');
+  const credential = env.ANH_CONNECTOR_CREDENTIAL ?? readCredentialFile(credentialPath);
+  if (!credential)
     throw new UsageError(
-      'no credential: set ANH_CONNECTOR_CREDENTIAL (keyId.secret from enrollment)',
+      `no credential: run \`anh-connector enroll\` (it writes ${credentialPath}) or set ANH_CONNECTOR_CREDENTIAL`,
     );
   const runtime = await startConnector({
     config,
     configPath: args.config,
     connectorId,
-    credential: env.ANH_CONNECTOR_CREDENTIAL,
+    credential,
     statusPort: env.ANH_CONNECTOR_STATUS_PORT,
   });
   console.log(
@@ -182,7 +202,9 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    console.error(error instanceof UsageError ? error.message : error);
+    console.error(
+      error instanceof UsageError || error instanceof EnrollmentError ? error.message : error,
+    );
     process.exit(error instanceof UsageError ? 64 : 1);
   },
 );

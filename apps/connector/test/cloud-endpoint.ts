@@ -1,7 +1,12 @@
 import { createServer, type Server } from 'node:http';
 import { gunzipSync } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
+import { enrollmentRequestSchema } from '@anh/domain/enrollment';
 import { parseUploadBatch, type UploadSample } from '@anh/domain/upload';
+
+/** The one enrollment code this endpoint accepts (once), and the id it assigns. */
+export const ENROLLMENT_CODE = 'ABCD-EFGH-JKLM';
+export const ENROLLED_CONNECTOR_ID = '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d';
 
 /**
  * A small local endpoint that follows the upload contract, standing in for the cloud
@@ -24,6 +29,7 @@ export async function startTestCloud(credential: string): Promise<TestCloud> {
   const seen = new Set<string>();
   const samples = new Map<string, UploadSample[]>();
   let mode: 'up' | 'down' | 'lose-acks' = 'up';
+  let enrolled = false;
   const state = { batches: 0, duplicates: 0, rejected: 0 };
   const server: Server = createServer((request, response) => {
     const chunks: Buffer[] = [];
@@ -31,6 +37,30 @@ export async function startTestCloud(credential: string): Promise<TestCloud> {
     request.on('end', () => {
       if (mode === 'down') {
         response.writeHead(503).end('down');
+        return;
+      }
+      if (request.method === 'POST' && request.url === '/api/connectors/enroll') {
+        const parsed = enrollmentRequestSchema.safeParse(
+          JSON.parse(Buffer.concat(chunks).toString() || 'null'),
+        );
+        if (!parsed.success || parsed.data.code !== ENROLLMENT_CODE || enrolled) {
+          response
+            .writeHead(parsed.success ? 404 : 400)
+            .end(parsed.success ? 'unknown or used code' : 'bad request');
+          return;
+        }
+        enrolled = true;
+        const [keyId, secret] = credential.split('.') as [string, string];
+        response
+          .writeHead(201, { 'content-type': 'application/json' })
+          .end(
+            JSON.stringify({
+              connectorId: ENROLLED_CONNECTOR_ID,
+              tenantSlug: 'demo-llanos',
+              keyId,
+              secret,
+            }),
+          );
         return;
       }
       if (request.method !== 'POST' || request.url !== '/api/ingest/v1/batches') {

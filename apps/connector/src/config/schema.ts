@@ -135,6 +135,8 @@ export const connectorConfigSchema = z
       .object({
         id: z.uuid().optional(),
         cloudUrl: z.string().url(),
+        /** Where `enroll` keeps the credential (mode 0600); ANH_CONNECTOR_CREDENTIAL overrides it. */
+        credentialFile: z.string().min(1).default('./data/credential'),
         buffer: z
           .object({
             path: z.string().min(1).default('./data/buffer.sqlite'),

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { gunzipSync } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
 import { enrollmentRequestSchema } from '@anh/domain/enrollment';
-import { parseUploadBatch, type UploadSample } from '@anh/domain/upload';
+import { parseUploadBatch, type UploadAggregate, type UploadSample } from '@anh/domain/upload';
 
 /** The one enrollment code this endpoint accepts (once), and the id it assigns. */
 export const ENROLLMENT_CODE = 'ABCD-EFGH-JKLM';
@@ -18,6 +18,7 @@ export const ENROLLED_CONNECTOR_ID = '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d';
 export interface TestCloud {
   url: string;
   samples: Map<string, UploadSample[]>;
+  aggregates: UploadAggregate[];
   batches: number;
   duplicates: number;
   rejected: number;
@@ -28,6 +29,7 @@ export interface TestCloud {
 export async function startTestCloud(credential: string): Promise<TestCloud> {
   const seen = new Set<string>();
   const samples = new Map<string, UploadSample[]>();
+  const aggregates: UploadAggregate[] = [];
   let mode: 'up' | 'down' | 'lose-acks' = 'up';
   let enrolled = false;
   const state = { batches: 0, duplicates: 0, rejected: 0 };
@@ -51,16 +53,14 @@ export async function startTestCloud(credential: string): Promise<TestCloud> {
         }
         enrolled = true;
         const [keyId, secret] = credential.split('.') as [string, string];
-        response
-          .writeHead(201, { 'content-type': 'application/json' })
-          .end(
-            JSON.stringify({
-              connectorId: ENROLLED_CONNECTOR_ID,
-              tenantSlug: 'demo-llanos',
-              keyId,
-              secret,
-            }),
-          );
+        response.writeHead(201, { 'content-type': 'application/json' }).end(
+          JSON.stringify({
+            connectorId: ENROLLED_CONNECTOR_ID,
+            tenantSlug: 'demo-llanos',
+            keyId,
+            secret,
+          }),
+        );
         return;
       }
       if (request.method !== 'POST' || request.url !== '/api/ingest/v1/batches') {
@@ -97,6 +97,7 @@ export async function startTestCloud(credential: string): Promise<TestCloud> {
       else {
         seen.add(batch.batchId);
         state.batches++;
+        aggregates.push(...(batch.aggregates ?? []));
         for (const sample of batch.samples) {
           const list = samples.get(sample.binding) ?? [];
           list.push(sample);
@@ -117,6 +118,7 @@ export async function startTestCloud(credential: string): Promise<TestCloud> {
   return {
     url: `http://127.0.0.1:${port}`,
     samples,
+    aggregates,
     get batches() {
       return state.batches;
     },

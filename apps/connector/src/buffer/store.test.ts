@@ -130,4 +130,61 @@ describe('DurableBuffer', () => {
     console.log(JSON.stringify({ test: 'buffer_sigkill', kills, samples: values.length }));
     buffer.close();
   }, 60_000);
+
+  it('keeps what it drops as 10-minute aggregates, which are never dropped and go in the next batch', async () => {
+    const { toUploadBatch } = await import('../upload/uploader');
+    const { parseUploadBatch } = await import('@anh/domain/upload');
+    const buffer = DurableBuffer.open(tempPath(), { maxSamples: 10 });
+    const slot = 1_800_000_000_000 - (1_800_000_000_000 % 600_000);
+    // 30 samples a minute apart: 3 slots of 10; the 20 oldest must go.
+    buffer.append(
+      Array.from({ length: 30 }, (_, k) =>
+        sample(k, { ts: slot + k * 60_000, value: 100 + k, status: k === 3 ? 1 : 0 }),
+      ),
+    );
+    const stats = buffer.stats();
+    expect(stats).toMatchObject({ depth: 10, dropped: 20, aggregates: 2 });
+    const batch = buffer.leaseBatch(100)!;
+    expect(batch.samples.map((s) => s.value)).toEqual(
+      Array.from({ length: 10 }, (_, k) => 120 + k),
+    );
+    expect(batch.aggregates).toEqual([
+      {
+        binding: 'v-thp',
+        slotStart: slot,
+        count: 10,
+        sum: 1045,
+        min: 100,
+        max: 109,
+        firstTs: slot,
+        firstValue: 100,
+        lastTs: slot + 9 * 60_000,
+        lastValue: 109,
+        worstStatus: 1,
+      },
+      {
+        binding: 'v-thp',
+        slotStart: slot + 600_000,
+        count: 10,
+        sum: 1145,
+        min: 110,
+        max: 119,
+        firstTs: slot + 600_000,
+        firstValue: 110,
+        lastTs: slot + 19 * 60_000,
+        lastValue: 119,
+        worstStatus: 0,
+      },
+    ]);
+    const upload = toUploadBatch(batch, '1b2c3d4e-5f60-4a7b-8c9d-0e1f2a3b4c5d');
+    expect(parseUploadBatch(upload).ok).toBe(true);
+    expect(upload.aggregates![0]).toMatchObject({
+      count: 10,
+      mean: 104.5,
+      worstQuality: 'uncertain',
+    });
+    buffer.acknowledge(batch.batchId);
+    expect(buffer.stats()).toMatchObject({ depth: 0, aggregates: 0 });
+    buffer.close();
+  });
 });

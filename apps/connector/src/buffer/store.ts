@@ -31,11 +31,31 @@ export interface BufferedSample {
   priority: number;
 }
 
+/** 10-minute summary of raw samples dropped when the buffer was full. */
+export interface SlotAggregate {
+  binding: string;
+  slotStart: number;
+  count: number;
+  sum: number;
+  min: number;
+  max: number;
+  firstTs: number;
+  firstValue: number;
+  lastTs: number;
+  lastValue: number;
+  worstStatus: number;
+}
+
 export interface LeasedBatch {
   batchId: string;
   sequence: number;
   samples: Array<BufferedSample & { id: number }>;
+  aggregates: SlotAggregate[];
 }
+
+const SLOT_MS = 600_000;
+const AGGREGATE_COLUMNS =
+  'binding, slot_start AS slotStart, count, sum, min, max, first_ts AS firstTs, first_value AS firstValue, last_ts AS lastTs, last_value AS lastValue, worst_status AS worstStatus';
 
 export interface BufferStats {
   depth: number;
@@ -43,6 +63,8 @@ export interface BufferStats {
   oldestTs: number | null;
   leasedBatches: number;
   dropped: number;
+  /** 10-minute aggregates of dropped samples still to send. */
+  aggregates: number;
   fileBytes: number;
 }
 
@@ -74,6 +96,22 @@ CREATE TABLE IF NOT EXISTS batches (
   sample_count INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS aggregates (
+  id INTEGER PRIMARY KEY,
+  binding TEXT NOT NULL,
+  slot_start INTEGER NOT NULL,
+  count INTEGER NOT NULL,
+  sum REAL NOT NULL,
+  min REAL NOT NULL,
+  max REAL NOT NULL,
+  first_ts INTEGER NOT NULL,
+  first_value REAL NOT NULL,
+  last_ts INTEGER NOT NULL,
+  last_value REAL NOT NULL,
+  worst_status INTEGER NOT NULL,
+  batch_id TEXT
+);
+CREATE INDEX IF NOT EXISTS aggregates_open ON aggregates (binding, slot_start) WHERE batch_id IS NULL;
 INSERT OR IGNORE INTO meta (key, value) VALUES ('next_sequence', 0), ('dropped', 0);
 `;
 
@@ -164,18 +202,113 @@ export class DurableBuffer {
   private evict(excess: number): void {
     const dropped = this.db.transaction((count: number) => {
       // Oldest first within the least important class, never rows already in a batch.
-      const result = this.db
+      const victims = this.db
         .prepare(
-          `DELETE FROM samples WHERE id IN (
-             SELECT id FROM samples WHERE batch_id IS NULL ORDER BY priority DESC, id LIMIT ?)`,
+          `SELECT id, binding, ts, value, status FROM samples
+           WHERE batch_id IS NULL ORDER BY priority DESC, id LIMIT ?`,
         )
-        .run(count);
+        .all(count) as Array<{
+        id: number;
+        binding: string;
+        ts: number;
+        value: number | null;
+        status: number;
+      }>;
+      // What the ANH report needs survives as 10-minute aggregates, which are never dropped.
+      this.foldIntoAggregates(victims);
+      const remove = this.db.prepare('DELETE FROM samples WHERE id = ?');
+      for (const victim of victims) remove.run(victim.id);
+      const result = { changes: victims.length };
       this.db
         .prepare("UPDATE meta SET value = value + ? WHERE key = 'dropped'")
         .run(result.changes);
       return result.changes;
     })(excess);
     this.unsent -= dropped;
+  }
+
+  private foldIntoAggregates(
+    rows: ReadonlyArray<{ binding: string; ts: number; value: number | null; status: number }>,
+  ): void {
+    const groups = new Map<string, SlotAggregate>();
+    for (const row of rows) {
+      if (row.value === null) continue;
+      const slotStart = Math.floor(row.ts / SLOT_MS) * SLOT_MS;
+      const key = `${row.binding}\u0000${slotStart}`;
+      const g = groups.get(key);
+      if (!g) {
+        groups.set(key, {
+          binding: row.binding,
+          slotStart,
+          count: 1,
+          sum: row.value,
+          min: row.value,
+          max: row.value,
+          firstTs: row.ts,
+          firstValue: row.value,
+          lastTs: row.ts,
+          lastValue: row.value,
+          worstStatus: row.status,
+        });
+        continue;
+      }
+      g.count++;
+      g.sum += row.value;
+      g.min = Math.min(g.min, row.value);
+      g.max = Math.max(g.max, row.value);
+      if (row.ts < g.firstTs) [g.firstTs, g.firstValue] = [row.ts, row.value];
+      if (row.ts >= g.lastTs) [g.lastTs, g.lastValue] = [row.ts, row.value];
+      g.worstStatus = Math.max(g.worstStatus, row.status);
+    }
+    const find = this.db.prepare(
+      `SELECT id, ${AGGREGATE_COLUMNS} FROM aggregates WHERE binding = ? AND slot_start = ? AND batch_id IS NULL`,
+    );
+    const update = this.db.prepare(
+      'UPDATE aggregates SET count = ?, sum = ?, min = ?, max = ?, first_ts = ?, first_value = ?, last_ts = ?, last_value = ?, worst_status = ? WHERE id = ?',
+    );
+    const insert = this.db.prepare(
+      'INSERT INTO aggregates (binding, slot_start, count, sum, min, max, first_ts, first_value, last_ts, last_value, worst_status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    for (const g of groups.values()) {
+      const existing = find.get(g.binding, g.slotStart) as
+        (SlotAggregate & { id: number }) | undefined;
+      if (!existing) {
+        insert.run(
+          g.binding,
+          g.slotStart,
+          g.count,
+          g.sum,
+          g.min,
+          g.max,
+          g.firstTs,
+          g.firstValue,
+          g.lastTs,
+          g.lastValue,
+          g.worstStatus,
+        );
+        continue;
+      }
+      const first =
+        g.firstTs < existing.firstTs
+          ? [g.firstTs, g.firstValue]
+          : [existing.firstTs, existing.firstValue];
+      const last =
+        g.lastTs >= existing.lastTs
+          ? [g.lastTs, g.lastValue]
+          : [existing.lastTs, existing.lastValue];
+      update.run(
+        existing.count + g.count,
+        existing.sum + g.sum,
+        Math.min(existing.min, g.min),
+        Math.max(existing.max, g.max),
+        first[0],
+        first[1],
+        last[0],
+        last[1],
+        Math.max(existing.worstStatus, g.worstStatus),
+        existing.id,
+      );
+    }
   }
 
   /**
@@ -200,7 +333,12 @@ export class DurableBuffer {
         )
         .all(batchId, maxSamples) as SampleRow[];
       const marked = rows.length;
-      if (marked === 0) return null;
+      const openAggregates = (
+        this.db.prepare('SELECT count(*) AS n FROM aggregates WHERE batch_id IS NULL').get() as {
+          n: number;
+        }
+      ).n;
+      if (marked === 0 && openAggregates === 0) return null;
       rows.sort((a, b) => a.priority - b.priority || a.id - b.id);
       const { value: sequence } = this.db
         .prepare("SELECT value FROM meta WHERE key = 'next_sequence'")
@@ -210,7 +348,8 @@ export class DurableBuffer {
         .prepare('INSERT INTO batches (id, sequence, created_at, sample_count) VALUES (?, ?, ?, ?)')
         .run(batchId, sequence, Date.now(), marked);
       this.unsent -= marked;
-      return { batchId, sequence, samples: rows };
+      this.db.prepare('UPDATE aggregates SET batch_id = ? WHERE batch_id IS NULL').run(batchId);
+      return { batchId, sequence, samples: rows, aggregates: this.aggregatesOf(batchId) };
     })();
   }
 
@@ -220,13 +359,22 @@ export class DurableBuffer {
         'SELECT id, source, binding, ts, value, status, code, priority FROM samples WHERE batch_id = ? ORDER BY priority, id',
       )
       .all(batchId) as SampleRow[];
-    return { batchId, sequence, samples: rows };
+    return { batchId, sequence, samples: rows, aggregates: this.aggregatesOf(batchId) };
+  }
+
+  private aggregatesOf(batchId: string): SlotAggregate[] {
+    return this.db
+      .prepare(
+        `SELECT ${AGGREGATE_COLUMNS} FROM aggregates WHERE batch_id = ? ORDER BY binding, slot_start`,
+      )
+      .all(batchId) as SlotAggregate[];
   }
 
   /** The cloud has the batch: only now are its samples deleted. Idempotent. */
   acknowledge(batchId: string): number {
     return this.db.transaction((id: string) => {
       const deleted = this.db.prepare('DELETE FROM samples WHERE batch_id = ?').run(id).changes;
+      this.db.prepare('DELETE FROM aggregates WHERE batch_id = ?').run(id);
       this.db.prepare('DELETE FROM batches WHERE id = ?').run(id);
       return deleted;
     })(batchId);
@@ -255,6 +403,8 @@ export class DurableBuffer {
       byPriority,
       oldestTs: oldest.ts,
       leasedBatches: leased.n,
+      aggregates: (this.db.prepare('SELECT count(*) AS n FROM aggregates').get() as { n: number })
+        .n,
       dropped: dropped.value,
       fileBytes: pages * pageSize,
     };

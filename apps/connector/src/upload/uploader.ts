@@ -26,6 +26,7 @@ export interface UploaderOptions {
 export interface UploaderStatus {
   sent: number;
   acknowledgedSamples: number;
+  acknowledgedAggregates: number;
   failures: number;
   consecutiveFailures: number;
   lastError: string | null;
@@ -61,6 +62,26 @@ export function toUploadBatch(
         ...(s.code === null ? {} : { code: s.code >>> 0 }),
       },
     })),
+    ...(batch.aggregates.length > 0
+      ? {
+          aggregates: batch.aggregates.map((a) => ({
+            binding: a.binding,
+            slotStart: new Date(a.slotStart).toISOString(),
+            count: a.count,
+            mean: a.sum / a.count,
+            min: a.min,
+            max: a.max,
+            first: { ts: new Date(a.firstTs).toISOString(), value: a.firstValue },
+            last: { ts: new Date(a.lastTs).toISOString(), value: a.lastValue },
+            worstQuality:
+              a.worstStatus === 0
+                ? ('good' as const)
+                : a.worstStatus === 1
+                  ? ('uncertain' as const)
+                  : ('bad' as const),
+          })),
+        }
+      : {}),
   };
 }
 
@@ -68,6 +89,7 @@ export class Uploader {
   private readonly status_: UploaderStatus = {
     sent: 0,
     acknowledgedSamples: 0,
+    acknowledgedAggregates: 0,
     failures: 0,
     consecutiveFailures: 0,
     lastError: null,
@@ -132,6 +154,7 @@ export class Uploader {
     // Only after the current batch is acknowledged may the next one go.
     this.prepared = next;
     this.status_.acknowledgedSamples += current.batch.samples.length;
+    this.status_.acknowledgedAggregates += current.batch.aggregates.length;
     this.status_.lastAckAt = Date.now();
     return true;
   }

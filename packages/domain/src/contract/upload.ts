@@ -36,6 +36,26 @@ export const uploadSampleSchema = z
   })
   .strict();
 
+/**
+ * A 10-minute summary the connector made of raw samples it had to drop while its disk was
+ * full (a long outage): the ANH report still gets the slot, flagged as coming from an
+ * aggregate. `mean` is the arithmetic mean of the dropped samples.
+ */
+export const uploadAggregateSchema = z
+  .object({
+    binding: z.string().min(1).max(64),
+    /** Start of the 10-minute slot (UTC, aligned to 10 minutes). */
+    slotStart: instant,
+    count: z.number().int().min(1),
+    mean: z.number(),
+    min: z.number(),
+    max: z.number(),
+    first: z.object({ ts: instant, value: z.number() }).strict(),
+    last: z.object({ ts: instant, value: z.number() }).strict(),
+    worstQuality: z.enum(['good', 'uncertain', 'bad']),
+  })
+  .strict();
+
 export const uploadBatchSchema = z
   .object({
     contract: z.literal(UPLOAD_CONTRACT_VERSION),
@@ -43,9 +63,16 @@ export const uploadBatchSchema = z
     connectorId: z.uuid(),
     sequence: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
     createdAt: instant,
-    samples: z.array(uploadSampleSchema).min(1).max(MAX_SAMPLES_PER_BATCH),
+    samples: z.array(uploadSampleSchema).max(MAX_SAMPLES_PER_BATCH),
+    aggregates: z.array(uploadAggregateSchema).max(MAX_SAMPLES_PER_BATCH).optional(),
   })
-  .strict();
+  .strict()
+  .refine((batch) => batch.samples.length + (batch.aggregates?.length ?? 0) > 0, {
+    message: 'a batch carries at least one sample or aggregate',
+    path: ['samples'],
+  });
+
+export type UploadAggregate = z.infer<typeof uploadAggregateSchema>;
 
 export type UploadBatch = z.infer<typeof uploadBatchSchema>;
 export type UploadSample = z.infer<typeof uploadSampleSchema>;

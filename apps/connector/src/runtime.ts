@@ -3,7 +3,7 @@ import { dirname, isAbsolute, join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { variableByCode } from '@anh/domain/catalog';
 import { DurableBuffer, PRIORITY } from './buffer/store';
-import type { ConnectorConfig, TagConfig } from './config/schema';
+import { registerTagOf, type ConnectorConfig, type TagConfig } from './config/schema';
 import { ModbusPoller, type ModbusTag } from './modbus/poller';
 import type { MqttSource, MqttTag } from './mqtt/source';
 import type { OpcuaSource, OpcuaTag } from './opcua/source';
@@ -47,13 +47,7 @@ export function modbusTagsOf(config: ConnectorConfig, sourceId: string): ModbusT
     tag.source === sourceId && tag.modbus
       ? [
           {
-            tag: index,
-            unitId: tag.modbus.unit,
-            table: tag.modbus.table,
-            address: tag.modbus.address,
-            type: tag.modbus.type,
-            byteOrder: tag.modbus.byteOrder,
-            wordOrder: tag.modbus.wordOrder,
+            ...registerTagOf(index, tag.modbus),
             binding: tag.binding,
             priority: tagPriority(tag),
             scale: tag.scale,

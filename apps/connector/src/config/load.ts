@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument, isNode } from 'yaml';
 import { variableByCode } from '@anh/domain/catalog';
 import { overlappingTags, type RegisterTag } from '../modbus/registers';
-import { connectorConfigSchema, type ConnectorConfig } from './schema';
+import { connectorConfigSchema, registerTagOf, type ConnectorConfig } from './schema';
 
 /** One mistake in the configuration file, located for a person to fix. */
 export interface ConfigProblem {
@@ -115,15 +115,7 @@ export function parseConfig(text: string): ConfigResult {
         );
       if (isModbus && tag.modbus) {
         const list = registerTags.get(source.id) ?? [];
-        list.push({
-          tag: i,
-          unitId: tag.modbus.unit,
-          table: tag.modbus.table,
-          address: tag.modbus.address,
-          type: tag.modbus.type,
-          byteOrder: tag.modbus.byteOrder,
-          wordOrder: tag.modbus.wordOrder,
-        });
+        list.push(registerTagOf(i, tag.modbus));
         registerTags.set(source.id, list);
       }
     }

@@ -167,3 +167,16 @@ export const connectorConfigSchema = z
 export type ConnectorConfig = z.infer<typeof connectorConfigSchema>;
 export type SourceConfig = z.infer<typeof sourceSchema>;
 export type TagConfig = z.infer<typeof tagSchema>;
+
+/** The register view of a tag's Modbus address (for the read plan and the overlap check). */
+export function registerTagOf(index: number, address: z.infer<typeof modbusAddressSchema>) {
+  return {
+    tag: index,
+    unitId: address.unit,
+    table: address.table,
+    address: address.address,
+    type: address.type,
+    byteOrder: address.byteOrder,
+    wordOrder: address.wordOrder,
+  };
+}

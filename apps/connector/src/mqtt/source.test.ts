@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BufferedSample } from '../buffer/store';
 import { startTestBroker, type TestBroker } from '../../test/mosquitto';
 import { MqttSource, type MqttTag } from './source';
+import { until } from '../../test/wait';
 
 const sparkplug = spPayload.get('spBv1.0')!;
 let broker: TestBroker;
@@ -33,14 +34,6 @@ const tag = (binding: string, topic: string, extra: Partial<MqttTag> = {}): Mqtt
   topic,
   ...extra,
 });
-
-async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('MQTT source against Mosquitto with TLS and a password file', () => {
   it('refuses a wrong password and an untrusted server certificate', async () => {

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BufferedSample } from '../buffer/store';
 import { startOpcuaServer, type TestOpcuaServer } from '../../test/opcua-server';
 import { certificateManager, OpcuaSource, statusOf, type OpcuaSourceConfig } from './source';
+import { until } from '../../test/wait';
 
 let server: TestOpcuaServer;
 let dir: string;
@@ -35,14 +36,6 @@ const TAGS = [
   { binding: 'thp', priority: 0, scale: 1, offset: 0, nodeId: 'ns=1;s=W-001.THP' },
   { binding: 'chp', priority: 0, scale: 1, offset: 0, nodeId: 'ns=1;s=W-001.CHP' },
 ];
-
-async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe('OPC UA source against a node-opcua server on 127.0.0.1', () => {
   it('maps StatusCode severity', () => {

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DurableBuffer, PRIORITY } from '../buffer/store';
 import { startTestCloud, type TestCloud } from '../../test/cloud-endpoint';
 import { Uploader } from './uploader';
+import { until } from '../../test/wait';
 
 const CREDENTIAL = 'key123.s3cret-value';
 const CONNECTOR = '1b2c3d4e-5f60-4a7b-8c9d-0e1f2a3b4c5d';
@@ -48,14 +49,6 @@ const samples = (from: number, count: number, binding = 'v-thp') =>
     code: null,
     priority: PRIORITY.regulated,
   }));
-
-async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('Uploader', () => {
   it('delivers in order, deletes only what the cloud acknowledged', async () => {

@@ -114,6 +114,31 @@ describe('MQTT source against Mosquitto with TLS and a password file', () => {
     await source.stop();
   });
 
+  it('subscribes with QoS 2 when configured, and each message arrives once', async () => {
+    const received: BufferedSample[] = [];
+    const source = new MqttSource({
+      source: {
+        id: 'q2',
+        type: 'mqtt',
+        url: broker.url,
+        qos: 2,
+        format: 'json',
+        username: broker.username,
+        caFile: broker.caFile,
+      },
+      tags: [tag('level', 'campo/tk1', { field: 'level' })],
+      sink: (s) => received.push(...s),
+      password: broker.password,
+    });
+    await source.start();
+    for (let k = 0; k < 20; k++)
+      await publisher.publishAsync('campo/tk1', JSON.stringify({ level: k }), { qos: 2 });
+    await until(() => received.length >= 20);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(received.map((s) => s.value)).toEqual(Array.from({ length: 20 }, (_, k) => k));
+    await source.stop();
+  });
+
   it('speaks Sparkplug B: births and aliases, negative Int64, sequence gaps and unknown aliases ask for rebirth, death marks Bad', async () => {
     const received: BufferedSample[] = [];
     const commands: string[] = [];

@@ -25,6 +25,7 @@ const external = [
   'modbus-serial',
   'mqtt',
   'node-opcua',
+  'node-opcua-crypto',
   'sparkplug-payload',
   'yaml',
   'zod',

@@ -131,6 +131,7 @@ export async function startConnector(options: {
         tags,
         sink: (samples) => buffer.append(samples),
         pkiDir: resolvePath(options.configPath, source.pkiDir),
+        resolve: (path: string) => resolvePath(options.configPath, path),
         ...(password ? { password } : {}),
       });
       // Connects in the background; an unreachable or untrusted server shows in the status.

@@ -20,7 +20,9 @@ export interface TestBroker {
 }
 
 function run(command: string, args: string[], cwd: string): void {
-  const result = spawnSync(command, args, { cwd, encoding: 'utf8' });
+  // node-opcua, if loaded earlier in this process, points OPENSSL_CONF at its own file.
+  const { OPENSSL_CONF: _ignored, ...env } = process.env;
+  const result = spawnSync(command, args, { cwd, encoding: 'utf8', env });
   if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${result.stderr}`);
 }
 

@@ -25,6 +25,8 @@ export interface TestOpcuaServer {
   password: string;
   /** DER of the server certificate, to pre-trust it in a client store. */
   certificate(): Buffer;
+  /** Accepts an X.509 user certificate (DER) for certificate logins. */
+  trustUserCertificate(der: Buffer): Promise<void>;
   thp(): number;
   restart(): Promise<void>;
   stop(): Promise<void>;
@@ -36,6 +38,7 @@ export async function startOpcuaServer(): Promise<TestOpcuaServer> {
   let thp = 850;
   const ticker = setInterval(() => (thp += 0.5), 50);
   let server: OPCUAServer | null = null;
+  let userCertificates: OPCUACertificateManager | null = null;
   const username = 'operador';
   const password = 'clave-opc-ua';
 
@@ -44,7 +47,14 @@ export async function startOpcuaServer(): Promise<TestOpcuaServer> {
       rootFolder: join(dir, 'pki'),
       automaticallyAcceptUnknownCertificate: true,
     });
+    const userPki = new OPCUACertificateManager({
+      rootFolder: join(dir, 'user-pki'),
+      automaticallyAcceptUnknownCertificate: false,
+    });
+    await userPki.initialize();
+    userCertificates = userPki;
     const instance = new OPCUAServer({
+      userCertificateManager: userPki,
       port,
       hostname: '127.0.0.1',
       serverCertificateManager: pki,
@@ -105,6 +115,9 @@ export async function startOpcuaServer(): Promise<TestOpcuaServer> {
     username,
     password,
     certificate: () => server!.getCertificate(),
+    trustUserCertificate: async (der) => {
+      await userCertificates!.trustCertificate(der);
+    },
     thp: () => thp,
     restart: async () => {
       await server?.shutdown(0);

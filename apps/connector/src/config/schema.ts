@@ -61,6 +61,9 @@ export const opcuaSourceSchema = z
       .optional(),
     /** Certificate store (own certificate, trusted and rejected server certificates). */
     pkiDir: z.string().min(1).default('./data/pki'),
+    /** X.509 user login: certificate (PEM or DER) and private key (PEM) files. */
+    userCertificate: z.string().min(1).optional(),
+    userPrivateKey: z.string().min(1).optional(),
   })
   .strict();
 

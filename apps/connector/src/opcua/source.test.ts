@@ -1,4 +1,6 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { readCertificate } from 'node-opcua-crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StatusCodes } from 'node-opcua';
@@ -113,6 +115,58 @@ describe('OPC UA source against a node-opcua server on 127.0.0.1', () => {
     });
     await expect(wrongPassword.start()).rejects.toThrow();
     await wrongPassword.stop();
+  }, 60_000);
+
+  it('logs in with an X.509 user certificate the server trusts, and not with one it does not', async () => {
+    const certDir = join(dir, 'user-cert');
+    mkdirSync(certDir, { recursive: true });
+    // node-opcua points OPENSSL_CONF at its own file; the system openssl wants its default.
+    const { OPENSSL_CONF: _ignored, ...environment } = process.env;
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        join(certDir, 'user.key'),
+        '-out',
+        join(certDir, 'user.crt'),
+        '-days',
+        '2',
+        '-subj',
+        '/CN=anh-connector-user',
+      ],
+      { stdio: 'pipe', env: environment },
+    );
+    const pkiDir = join(dir, 'pki-x509');
+    const secure = config({
+      securityPolicy: 'Basic256Sha256',
+      securityMode: 'Sign',
+      userCertificate: join(certDir, 'user.crt'),
+      userPrivateKey: join(certDir, 'user.key'),
+    });
+    const store = certificateManager(pkiDir);
+    await store.initialize();
+    await store.trustCertificate(server.certificate());
+
+    const stranger = new OpcuaSource({ source: secure, tags: TAGS, sink: () => undefined, pkiDir });
+    await expect(stranger.start()).rejects.toThrow();
+    await stranger.stop();
+
+    await server.trustUserCertificate(readCertificate(join(certDir, 'user.crt')));
+    const received: BufferedSample[] = [];
+    const known = new OpcuaSource({
+      source: secure,
+      tags: TAGS,
+      sink: (s) => received.push(...s),
+      pkiDir,
+    });
+    await known.start();
+    await until(() => received.some((s) => s.binding === 'thp'));
+    await known.stop();
   }, 60_000);
 
   it('keeps reading after the server restarts', async () => {

@@ -12,6 +12,7 @@ import {
   type DataValue,
   type UserIdentityInfo,
 } from 'node-opcua';
+import { readCertificate, readPrivateKeyPEM } from 'node-opcua-crypto';
 import type { BufferedSample } from '../buffer/store';
 import type { SourceConfig } from '../config/schema';
 
@@ -74,6 +75,8 @@ export class OpcuaSource {
       sink: (samples: BufferedSample[]) => void;
       pkiDir: string;
       password?: string;
+      /** Resolves paths from the configuration file (relative to the file). */
+      resolve?: (path: string) => string;
       now?: () => number;
     },
   ) {
@@ -132,13 +135,21 @@ export class OpcuaSource {
     await client.connect(source.endpoint);
     // From now on, retry for ever: a field server may be down for hours.
     client.connectionStrategy.maxRetry = Number.MAX_SAFE_INTEGER;
-    const identity: UserIdentityInfo = source.username
-      ? {
-          type: UserTokenType.UserName,
-          userName: source.username,
-          password: this.options.password ?? '',
-        }
-      : { type: UserTokenType.Anonymous };
+    const resolve = this.options.resolve ?? ((path: string) => path);
+    const identity: UserIdentityInfo =
+      source.userCertificate && source.userPrivateKey
+        ? {
+            type: UserTokenType.Certificate,
+            certificateData: readCertificate(resolve(source.userCertificate)),
+            privateKey: readPrivateKeyPEM(resolve(source.userPrivateKey)),
+          }
+        : source.username
+          ? {
+              type: UserTokenType.UserName,
+              userName: source.username,
+              password: this.options.password ?? '',
+            }
+          : { type: UserTokenType.Anonymous };
     this.session = await client.createSession(identity);
     this.health.state = 'connected';
     if (source.mode === 'polling') this.startPolling();

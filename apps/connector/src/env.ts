@@ -29,3 +29,14 @@ export function secretFromEnv(
   const value = source[name];
   return value === undefined || value === '' ? undefined : value;
 }
+
+/**
+ * The environment for running the system's `openssl`: node-opcua, once loaded, points
+ * OPENSSL_CONF at a file of its own that the system tool does not understand.
+ */
+export function systemOpensslEnv(
+  source: Record<string, string | undefined> = process.env,
+): Record<string, string | undefined> {
+  const { OPENSSL_CONF: _nodeOpcuaConfig, ...rest } = source;
+  return rest;
+}

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { systemOpensslEnv } from '../src/env';
 import { freePort } from './modbus-server';
 
 /**
@@ -20,9 +21,7 @@ export interface TestBroker {
 }
 
 function run(command: string, args: string[], cwd: string): void {
-  // node-opcua, if loaded earlier in this process, points OPENSSL_CONF at its own file.
-  const { OPENSSL_CONF: _ignored, ...env } = process.env;
-  const result = spawnSync(command, args, { cwd, encoding: 'utf8', env });
+  const result = spawnSync(command, args, { cwd, encoding: 'utf8', env: systemOpensslEnv() });
   if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${result.stderr}`);
 }
 

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { StatusCodes } from 'node-opcua';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BufferedSample } from '../buffer/store';
+import { systemOpensslEnv } from '../env';
 import { startOpcuaServer, type TestOpcuaServer } from '../../test/opcua-server';
 import { certificateManager, OpcuaSource, statusOf, type OpcuaSourceConfig } from './source';
 import { until } from '../../test/wait';
@@ -120,8 +121,6 @@ describe('OPC UA source against a node-opcua server on 127.0.0.1', () => {
   it('logs in with an X.509 user certificate the server trusts, and not with one it does not', async () => {
     const certDir = join(dir, 'user-cert');
     mkdirSync(certDir, { recursive: true });
-    // node-opcua points OPENSSL_CONF at its own file; the system openssl wants its default.
-    const { OPENSSL_CONF: _ignored, ...environment } = process.env;
     execFileSync(
       'openssl',
       [
@@ -139,7 +138,7 @@ describe('OPC UA source against a node-opcua server on 127.0.0.1', () => {
         '-subj',
         '/CN=anh-connector-user',
       ],
-      { stdio: 'pipe', env: environment },
+      { stdio: 'pipe', env: systemOpensslEnv() },
     );
     const pkiDir = join(dir, 'pki-x509');
     const secure = config({

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { systemOpensslEnv } from '../src/env';
+import { openssl, selfSignedCertificate } from './certificates';
 import { freePort } from './modbus-server';
 
 /**
@@ -18,11 +18,6 @@ export interface TestBroker {
   password: string;
   stop(): Promise<void>;
   restart(): Promise<void>;
-}
-
-function run(command: string, args: string[], cwd: string): void {
-  const result = spawnSync(command, args, { cwd, encoding: 'utf8', env: systemOpensslEnv() });
-  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${result.stderr}`);
 }
 
 async function waitForPort(port: number): Promise<void> {
@@ -42,27 +37,8 @@ async function waitForPort(port: number): Promise<void> {
 
 export async function startTestBroker(): Promise<TestBroker> {
   const dir = mkdtempSync(join(tmpdir(), 'anh-mosquitto-'));
-  run(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      'ca.key',
-      '-out',
-      'ca.crt',
-      '-days',
-      '2',
-      '-subj',
-      '/CN=ANH test CA',
-    ],
-    dir,
-  );
-  run(
-    'openssl',
+  selfSignedCertificate(join(dir, 'ca.key'), join(dir, 'ca.crt'), 'ANH test CA');
+  openssl(
     [
       'req',
       '-newkey',
@@ -78,8 +54,7 @@ export async function startTestBroker(): Promise<TestBroker> {
     dir,
   );
   writeFileSync(join(dir, 'san.cnf'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
-  run(
-    'openssl',
+  openssl(
     [
       'x509',
       '-req',
@@ -101,7 +76,12 @@ export async function startTestBroker(): Promise<TestBroker> {
   );
   const username = 'connector';
   const password = 'clave-de-prueba-mqtt';
-  run('mosquitto_passwd', ['-b', '-c', join(dir, 'passwd'), username, password], dir);
+  const passwd = spawnSync(
+    'mosquitto_passwd',
+    ['-b', '-c', join(dir, 'passwd'), username, password],
+    { encoding: 'utf8' },
+  );
+  if (passwd.status !== 0) throw new Error(`mosquitto_passwd failed: ${passwd.stderr}`);
   const port = await freePort();
   writeFileSync(
     join(dir, 'mosquitto.conf'),

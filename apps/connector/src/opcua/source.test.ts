@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { readCertificate } from 'node-opcua-crypto';
 import { tmpdir } from 'node:os';
@@ -6,7 +5,7 @@ import { join } from 'node:path';
 import { StatusCodes } from 'node-opcua';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BufferedSample } from '../buffer/store';
-import { systemOpensslEnv } from '../env';
+import { selfSignedCertificate } from '../../test/certificates';
 import { startOpcuaServer, type TestOpcuaServer } from '../../test/opcua-server';
 import { certificateManager, OpcuaSource, statusOf, type OpcuaSourceConfig } from './source';
 import { until } from '../../test/wait';
@@ -121,24 +120,10 @@ describe('OPC UA source against a node-opcua server on 127.0.0.1', () => {
   it('logs in with an X.509 user certificate the server trusts, and not with one it does not', async () => {
     const certDir = join(dir, 'user-cert');
     mkdirSync(certDir, { recursive: true });
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-keyout',
-        join(certDir, 'user.key'),
-        '-out',
-        join(certDir, 'user.crt'),
-        '-days',
-        '2',
-        '-subj',
-        '/CN=anh-connector-user',
-      ],
-      { stdio: 'pipe', env: systemOpensslEnv() },
+    selfSignedCertificate(
+      join(certDir, 'user.key'),
+      join(certDir, 'user.crt'),
+      'anh-connector-user',
     );
     const pkiDir = join(dir, 'pki-x509');
     const secure = config({

@@ -2,8 +2,8 @@ import type { NextConfig } from 'next';
 
 const config: NextConfig = {
   // Internal packages ship TypeScript source (see docs/ARCHITECTURE.md).
-  transpilePackages: ['@anh/db', '@anh/domain'],
-  serverExternalPackages: ['pg'],
+  transpilePackages: ['@anh/db', '@anh/domain', '@anh/worker'],
+  serverExternalPackages: ['pg', 'pg-copy-streams', 'bullmq', 'ioredis'],
   poweredByHeader: false,
   typedRoutes: false,
 };

@@ -14,6 +14,21 @@ export const webEnvSchema = z.object({
     .string({ error: 'NEXTAUTH_SECRET is required (32+ random characters; see README)' })
     .min(32),
   NEXTAUTH_URL: z.string().url().default('http://127.0.0.1:3000'),
+  /** Redis of the worker's queues: ingest wakes the pipeline through it. */
+  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[a-z0-9:_-]+$/)
+    .default('anh'),
+  /** Readings older than this are refused at ingest (they would be dropped by retention). */
+  TELEMETRY_RETENTION_MONTHS: z.coerce.number().int().min(1).max(240).default(60),
+  /** Default per-connector limits (a connector's own limits, when set, win). */
+  INGEST_MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(8 * 1024 * 1024),
+  INGEST_MAX_BATCHES_PER_MINUTE: z.coerce.number().int().min(1).default(600),
 });
 
 export type WebEnv = z.infer<typeof webEnvSchema>;

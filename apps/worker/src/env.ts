@@ -15,6 +15,10 @@ export const workerEnvSchema = z.object({
     .string()
     .regex(/^[a-z0-9:_-]+$/)
     .default('anh'),
+  /** A 10-minute slot is aggregated this long after it closes. */
+  AGGREGATE_GRACE_MS: z.coerce.number().int().min(0).max(3_600_000).default(60_000),
+  /** Raw telemetry is kept this many months (ANH: 5 years), then dropped a month at a time. */
+  TELEMETRY_RETENTION_MONTHS: z.coerce.number().int().min(1).max(240).default(60),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
 

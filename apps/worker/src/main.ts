@@ -5,7 +5,8 @@ import { createDatabase } from '@anh/db';
 import { readWorkerEnv } from './env';
 import { createHealthServer } from './health';
 import { createLogger } from './log';
-import { createQueues, createWorkers, registerSchedules } from './queues';
+import { createQueues, registerSchedules } from './queues';
+import { createWorkers } from './workers';
 
 // The worker process: BullMQ workers for every queue of the catalog, the schedules, and
 // a health endpoint. SIGTERM/SIGINT drain running jobs before exiting.
@@ -21,8 +22,24 @@ const queueOptions = { connection: redis, prefix: env.QUEUE_PREFIX };
 
 const queues = createQueues(queueOptions);
 const scheduled = await registerSchedules(queues);
+// If Redis comes back empty (restarted without persistence), the schedules come back too;
+// the work itself waits in PostgreSQL and the sweep finds it.
+redis.on('ready', () => {
+  registerSchedules(queues).catch((error: unknown) =>
+    log.error('could not register schedules', { error }),
+  );
+});
 const workers = createWorkers(
-  { db, log },
+  {
+    db,
+    log,
+    queues,
+    settings: {
+      aggregateGraceMs: env.AGGREGATE_GRACE_MS,
+      retentionMonths: env.TELEMETRY_RETENTION_MONTHS,
+      partitionMonthsAhead: 2,
+    },
+  },
   { ...queueOptions, concurrency: env.WORKER_CONCURRENCY },
 );
 const health = createHealthServer({ db, redis });

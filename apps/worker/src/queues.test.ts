@@ -8,14 +8,8 @@ import { seedField, seedTenant } from '@anh/db/seed';
 import { useTestDatabase } from '@anh/db/test-helpers';
 import { AppError } from '@anh/domain/errors';
 import { createLogger } from './log';
-import {
-  createQueues,
-  createWorkers,
-  enqueue,
-  processJob,
-  registerSchedules,
-  type Queues,
-} from './queues';
+import { createQueues, enqueue, registerSchedules, type Queues } from './queues';
+import { createWorkers, processJob } from './workers';
 
 const testDb = useTestDatabase();
 const prefix = `anh-test-${randomBytes(4).toString('hex')}`;

@@ -1,8 +1,7 @@
-import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
+import { Queue, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { AppError, isAppError, validationError } from '@anh/domain/errors';
+import { validationError } from '@anh/domain/errors';
 import {
-  isJobName,
   JOBS,
   QUEUES,
   SCHEDULE_TIMEZONE,
@@ -10,7 +9,6 @@ import {
   type JobPayload,
   type QueueName,
 } from './jobs/catalog';
-import { handlers, type JobContext } from './jobs/handlers';
 
 export interface QueueOptions {
   connection: Redis;
@@ -72,68 +70,59 @@ export async function registerSchedules(queues: Queues): Promise<JobName[]> {
   return scheduled;
 }
 
-async function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new AppError('UNAVAILABLE', `${what} timed out after ${ms} ms`)),
-      ms,
-    );
-  });
-  try {
-    return await Promise.race([work, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 /**
- * Takes a job: checks its name and payload against the catalog, runs its handler with a
- * time limit. Failures that retrying cannot fix (bad payload, non-retryable AppError)
- * fail the job at once instead of burning its attempts.
+ * Wake-ups for the pipeline. The work itself waits in PostgreSQL (batches not yet
+ * validated, dirty slots); a job only says "look now". Job ids bucket time so a burst of
+ * batches wakes a stage once per second, not once per batch, and the sweep job catches
+ * any wake-up that was lost (Redis down, a job id still taken).
  */
-export async function processJob(
-  ctx: JobContext,
-  job: Pick<Job, 'name' | 'data' | 'id'>,
-): Promise<unknown> {
-  if (!isJobName(job.name)) throw new UnrecoverableError(`Unknown job "${job.name}"`);
-  const definition = JOBS[job.name];
-  const parsed = definition.payload.safeParse(job.data);
-  if (!parsed.success) {
-    throw new UnrecoverableError(
-      validationError(`Payload of job ${job.name}`, parsed.error.issues).message,
-    );
-  }
-  const handler = handlers[job.name] as (ctx: JobContext, payload: unknown) => Promise<unknown>;
-  try {
-    return await withTimeout(handler(ctx, parsed.data), definition.timeoutMs, `Job ${job.name}`);
-  } catch (error) {
-    if (isAppError(error) && !error.retryable)
-      throw new UnrecoverableError(`${error.code}: ${error.message}`);
-    throw error;
-  }
+export async function wakeValidate(
+  queues: Queues,
+  tenantId: string,
+  nowMs = Date.now(),
+): Promise<void> {
+  await enqueue(
+    queues,
+    'pipeline.validate',
+    { tenantId },
+    {
+      jobId: `validate-${tenantId}-${Math.floor(nowMs / 1000)}`,
+    },
+  );
 }
 
-export function createWorkers(
-  ctx: JobContext,
-  options: QueueOptions & { concurrency: number },
-): Worker[] {
-  return QUEUES.map((queue) => {
-    const worker = new Worker(queue, (job) => processJob(ctx, job), {
-      connection: options.connection,
-      prefix: options.prefix,
-      concurrency: options.concurrency,
-    });
-    worker.on('failed', (job, error) =>
-      ctx.log.warn('job failed', {
-        queue,
-        job: job?.name,
-        jobId: job?.id,
-        attempt: job?.attemptsMade,
-        error,
-      }),
-    );
-    worker.on('error', (error) => ctx.log.error('worker error', { queue, error }));
-    return worker;
-  });
+export async function wakeAggregate(
+  queues: Queues,
+  tenantId: string,
+  atMs: number,
+  nowMs = Date.now(),
+): Promise<void> {
+  const at = Math.max(atMs, nowMs);
+  await enqueue(
+    queues,
+    'pipeline.aggregate',
+    { tenantId },
+    {
+      jobId: `aggregate-${tenantId}-${Math.floor(at / 1000)}`,
+      delayMs: at - nowMs,
+    },
+  );
+}
+
+export async function wakeAnalyse(
+  queues: Queues,
+  tenantId: string,
+  day: string,
+  nowMs = Date.now(),
+): Promise<void> {
+  // A few seconds' delay gathers the slots of one burst into one analysis.
+  await enqueue(
+    queues,
+    'pipeline.analyse',
+    { tenantId, day },
+    {
+      jobId: `analyse-${tenantId}-${day}-${Math.floor(nowMs / 10_000)}`,
+      delayMs: 5_000,
+    },
+  );
 }

@@ -49,6 +49,15 @@ export interface Database {
     work: (tx: TenantTx) => Promise<T>,
     options?: WithTenantOptions,
   ): Promise<T>;
+  /**
+   * The same guarantee as withTenant, with the raw `pg` client of the transaction: for
+   * bulk paths (COPY, array parameters) where a query builder only costs time.
+   */
+  withTenantClient<T>(
+    tenantId: string,
+    work: (client: pg.PoolClient) => Promise<T>,
+    options?: WithTenantOptions,
+  ): Promise<T>;
   /** Closes a tenant's pool (after deprovisioning, or to pick up a new password). */
   evictTenant(tenantId: string): Promise<void>;
   close(): Promise<void>;
@@ -93,11 +102,10 @@ export function createDatabase(config: DatabaseConfig): Database {
     return entry;
   }
 
-  async function withTenant<T>(
+  async function openTenant(
     tenantId: string,
-    work: (tx: TenantTx) => Promise<T>,
-    options: WithTenantOptions = {},
-  ): Promise<T> {
+    options: WithTenantOptions,
+  ): Promise<{ entry: TenantPool; schemaName: string }> {
     if (!tenantIdSchema.safeParse(tenantId).success) {
       throw new AppError('NOT_FOUND', 'Tenant not found', { details: { tenantId } });
     }
@@ -116,13 +124,50 @@ export function createDatabase(config: DatabaseConfig): Database {
         details: { tenantId, status: tenant.status },
       });
     }
-    const { db } = tenantPool(tenantId, tenant.roleName);
-    return db.transaction(async (tx) => {
-      // The role's default search_path is already its schema; setting it per transaction
-      // keeps the guarantee even if earlier work on this connection changed it.
-      await tx.execute(sql.raw(`SET LOCAL search_path TO ${quoteIdent(tenant.schemaName)}`));
+    return { entry: tenantPool(tenantId, tenant.roleName), schemaName: tenant.schemaName };
+  }
+
+  // The role's default search_path is already its schema; setting it per transaction
+  // keeps the guarantee even if earlier work on the connection changed it.
+  const searchPath = (schemaName: string) => `SET LOCAL search_path TO ${quoteIdent(schemaName)}`;
+
+  async function withTenant<T>(
+    tenantId: string,
+    work: (tx: TenantTx) => Promise<T>,
+    options: WithTenantOptions = {},
+  ): Promise<T> {
+    const { entry, schemaName } = await openTenant(tenantId, options);
+    return entry.db.transaction(async (tx) => {
+      await tx.execute(sql.raw(searchPath(schemaName)));
       return work(tx);
     });
+  }
+
+  async function withTenantClient<T>(
+    tenantId: string,
+    work: (client: pg.PoolClient) => Promise<T>,
+    options: WithTenantOptions = {},
+  ): Promise<T> {
+    const { entry, schemaName } = await openTenant(tenantId, options);
+    const client = await entry.pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      await client.query(searchPath(schemaName));
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      try {
+        await client.query('ROLLBACK');
+      } catch (rollbackError) {
+        // The connection is unusable: destroy it rather than return it to the pool.
+        broken = rollbackError as Error;
+      }
+      throw error;
+    } finally {
+      client.release(broken);
+    }
   }
 
   async function evictTenant(tenantId: string): Promise<void> {
@@ -137,5 +182,5 @@ export function createDatabase(config: DatabaseConfig): Database {
     await Promise.all([...pools, controlPool.end()]);
   }
 
-  return { config, controlPool, control, withTenant, evictTenant, close };
+  return { config, controlPool, control, withTenant, withTenantClient, evictTenant, close };
 }

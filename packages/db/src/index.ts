@@ -26,4 +26,11 @@ export {
 export { tenantRoleName, tenantSchemaName } from './names';
 export * as controlTables from './schema/control';
 export * as tenantTables from './schema/tenant';
+export * as telemetryTables from './schema/telemetry';
 export { findMembership, listMemberships, type Membership } from './memberships';
+export {
+  authenticateConnector,
+  createConnectorCredential,
+  type ConnectorIdentity,
+  type NewConnectorCredential,
+} from './connectors';

@@ -5,7 +5,7 @@ import { z } from 'zod';
  * enqueued and again when it is taken), how often it may be retried, how long it may
  * run, and when it runs by itself. Handlers live in ./handlers.ts.
  */
-export const QUEUES = ['maintenance'] as const;
+export const QUEUES = ['pipeline', 'maintenance'] as const;
 export type QueueName = (typeof QUEUES)[number];
 
 export interface JobDefinition<P extends z.ZodType = z.ZodType> {
@@ -23,7 +23,55 @@ function job<P extends z.ZodType>(definition: JobDefinition<P>): JobDefinition<P
   return definition;
 }
 
+const tenantOnly = z.object({ tenantId: z.uuid() }).strict();
+
 export const JOBS = {
+  'pipeline.validate': job({
+    queue: 'pipeline',
+    payload: tenantOnly,
+    attempts: 10,
+    backoffMs: 2_000,
+    timeoutMs: 5 * 60_000,
+    description:
+      'Validates and normalises the tenant’s stored batches in arrival order; marks their slots for aggregation.',
+  }),
+  'pipeline.aggregate': job({
+    queue: 'pipeline',
+    payload: tenantOnly,
+    attempts: 10,
+    backoffMs: 2_000,
+    timeoutMs: 5 * 60_000,
+    description:
+      'Recomputes the closed 10-minute slots that got new samples; flags days whose report needs an amendment.',
+  }),
+  'pipeline.analyse': job({
+    queue: 'pipeline',
+    payload: z.object({ tenantId: z.uuid(), day: z.iso.date() }).strict(),
+    attempts: 5,
+    backoffMs: 5_000,
+    timeoutMs: 5 * 60_000,
+    description: 'Evaluates the day rules over one Bogotá day of slots.',
+  }),
+  'pipeline.sweep': job({
+    queue: 'pipeline',
+    payload: z.object({}).strict(),
+    attempts: 1,
+    backoffMs: 1_000,
+    timeoutMs: 60_000,
+    schedule: { every: 30_000 },
+    description:
+      'Safety net: wakes the stages of any tenant with work waiting in PostgreSQL (after a Redis loss, a missed wake-up).',
+  }),
+  'storage.partitions': job({
+    queue: 'maintenance',
+    payload: z.object({ tenantId: z.uuid().optional() }).strict(),
+    attempts: 3,
+    backoffMs: 60_000,
+    timeoutMs: 30 * 60_000,
+    schedule: { pattern: '30 0 * * *' },
+    description:
+      'Creates next months’ telemetry partitions ahead; drops whole months older than the retention.',
+  }),
   'audit.anchor': job({
     queue: 'maintenance',
     payload: z.object({ tenantId: z.uuid().optional() }).strict(),

@@ -10,10 +10,33 @@ import {
 import type { AuditProblem } from '@anh/domain/audit';
 import type { Logger } from '../log';
 import type { JOBS, JobName } from './catalog';
+import { wakeAggregate, wakeAnalyse, wakeValidate, type Queues } from '../queues';
+import { runValidateStage } from '../pipeline/validate';
+import { runAggregateStage } from '../pipeline/aggregate';
+import { runAnalyseStage } from '../pipeline/analyse';
+import { maintainPartitions } from '../pipeline/storage';
+
+export interface PipelineSettings {
+  /** A slot is aggregated this long after it closes (stragglers). */
+  aggregateGraceMs: number;
+  retentionMonths: number;
+  /** Partitions kept ready ahead of time, in months. */
+  partitionMonthsAhead: number;
+}
+
+export const DEFAULT_PIPELINE_SETTINGS: PipelineSettings = {
+  aggregateGraceMs: 60_000,
+  retentionMonths: 60,
+  partitionMonthsAhead: 2,
+};
 
 export interface JobContext {
   db: Database;
   log: Logger;
+  /** Follow-up work goes here; absent in unit tests that call one stage. */
+  queues?: Queues;
+  settings?: PipelineSettings;
+  now?: () => number;
 }
 
 type Payload<N extends JobName> = z.output<(typeof JOBS)[N]['payload']>;
@@ -28,7 +51,78 @@ async function tenantIds(ctx: JobContext, only?: string): Promise<string[]> {
   return only ? ids.filter((id) => id === only) : ids;
 }
 
+const settingsOf = (ctx: JobContext) => ctx.settings ?? DEFAULT_PIPELINE_SETTINGS;
+const nowOf = (ctx: JobContext) => (ctx.now ? ctx.now() : Date.now());
+
 export const handlers: Handlers = {
+  async 'pipeline.validate'(ctx, { tenantId }) {
+    const outcome = await runValidateStage(ctx.db, tenantId);
+    if (ctx.queues) {
+      if (outcome.more) await wakeValidate(ctx.queues, tenantId, nowOf(ctx) + 1000);
+      if (outcome.dirtySlots > 0)
+        // Slots that closed long ago (late data) are ready now; the others when they close.
+        await wakeAggregate(ctx.queues, tenantId, nowOf(ctx));
+    }
+    return outcome;
+  },
+
+  async 'pipeline.aggregate'(ctx, { tenantId }) {
+    const now = nowOf(ctx);
+    const outcome = await runAggregateStage(ctx.db, tenantId, {
+      nowMs: now,
+      graceMs: settingsOf(ctx).aggregateGraceMs,
+    });
+    if (outcome.amendments.length > 0)
+      ctx.log.warn('late data changed reported days', { tenantId, days: outcome.amendments });
+    if (ctx.queues) {
+      for (const day of outcome.days) await wakeAnalyse(ctx.queues, tenantId, day, now);
+      if (outcome.more) await wakeAggregate(ctx.queues, tenantId, now + 1000, now);
+      else if (outcome.nextReadyAt !== null)
+        await wakeAggregate(ctx.queues, tenantId, outcome.nextReadyAt, now);
+    }
+    return outcome;
+  },
+
+  async 'pipeline.analyse'(ctx, { tenantId, day }) {
+    return runAnalyseStage(ctx.db, tenantId, day);
+  },
+
+  async 'pipeline.sweep'(ctx) {
+    const woken: string[] = [];
+    if (!ctx.queues) return { woken };
+    const now = nowOf(ctx);
+    for (const tenantId of await tenantIds(ctx)) {
+      const waiting = await ctx.db.withTenantClient(tenantId, async (client) => {
+        const { rows } = await client.query<{ batches: boolean; slots: boolean }>(
+          `SELECT EXISTS (SELECT 1 FROM ingest_batches WHERE status = 'stored') AS batches,
+                  EXISTS (SELECT 1 FROM dirty_slots WHERE slot_start <= $1) AS slots`,
+          [new Date(now - 600_000 - settingsOf(ctx).aggregateGraceMs).toISOString()],
+        );
+        return rows[0]!;
+      });
+      if (waiting.batches) await wakeValidate(ctx.queues, tenantId, now);
+      if (waiting.slots) await wakeAggregate(ctx.queues, tenantId, now, now);
+      if (waiting.batches || waiting.slots) woken.push(tenantId);
+    }
+    return { woken };
+  },
+
+  async 'storage.partitions'(ctx, payload) {
+    const results: Array<{ tenantId: string; created: number; dropped: string[] }> = [];
+    const settings = settingsOf(ctx);
+    for (const tenantId of await tenantIds(ctx, payload.tenantId)) {
+      const outcome = await maintainPartitions(ctx.db, tenantId, {
+        nowMs: nowOf(ctx),
+        retentionMonths: settings.retentionMonths,
+        monthsAhead: settings.partitionMonthsAhead,
+      });
+      if (outcome.dropped.length > 0)
+        ctx.log.info('telemetry partitions dropped (retention)', { tenantId, ...outcome });
+      results.push({ tenantId, ...outcome });
+    }
+    return { tenants: results };
+  },
+
   async 'audit.anchor'(ctx, payload) {
     const anchored: Array<{ tenantId: string; seq: number }> = [];
     for (const tenantId of await tenantIds(ctx, payload.tenantId)) {

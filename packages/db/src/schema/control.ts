@@ -122,6 +122,9 @@ export const connectorCredentials = control.table(
     createdAt: createdAt(),
     lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
     revokedAt: timestamp('revoked_at', { withTimezone: true }),
+    /** Per-connector ingest limits; null means the platform default. */
+    maxBodyBytes: integer('max_body_bytes'),
+    maxBatchesPerMinute: integer('max_batches_per_minute'),
   },
   (t) => [index('connector_credentials_tenant_idx').on(t.tenantId)],
 );

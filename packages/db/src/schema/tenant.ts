@@ -1,9 +1,16 @@
 import { sql } from 'drizzle-orm';
 import {
+  bigint,
+  boolean,
   check,
+  customType,
+  date,
   doublePrecision,
   index,
+  integer,
+  jsonb,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   unique,
@@ -33,6 +40,8 @@ export const sites = pgTable('sites', {
   municipality: text('municipality'),
   latitude: doublePrecision('latitude'),
   longitude: doublePrecision('longitude'),
+  /** Local atmospheric pressure, psia: needed where gauge and absolute pressures meet. */
+  atmosphericPressurePsia: doublePrecision('atmospheric_pressure_psia'),
   createdAt: createdAt(),
 });
 
@@ -70,12 +79,166 @@ export const variables = pgTable(
     unit: text('unit').notNull(),
     /** SCADA tag or address it is read from, once mapped. */
     sourceTag: text('source_tag'),
+    /** Readings expected per 10-minute slot (10 = one a minute): the basis of completeness. */
+    expectedPerSlot: integer('expected_per_slot').notNull().default(10),
+    /** Totalizers: the value at which the counter rolls over to zero. */
+    rolloverAt: doublePrecision('rollover_at'),
     createdAt: createdAt(),
   },
   (t) => [
     unique('variables_point_code_key').on(t.pointId, t.code),
     index('variables_point_idx').on(t.pointId),
+    check('variables_expected_per_slot', sql`${t.expectedPerSlot} between 1 and 60000`),
   ],
 );
 
 export const auditLog = pgTable('audit_log', auditLogColumns());
+
+const bytea = customType<{ data: Buffer }>({ dataType: () => 'bytea' });
+const epochMs = (name: string) => doublePrecision(name).notNull();
+
+/**
+ * One row per batch received: from a connector (its upload, kept as received, gzip and
+ * all, until the validate stage has read it) or typed in by a person (manual readings).
+ * `seq` is the order in which the pipeline processes batches; `id` is the connector's
+ * batch id, the idempotency key.
+ */
+export const ingestBatches = pgTable(
+  'ingest_batches',
+  {
+    seq: bigint('seq', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    id: uuid('id').notNull().unique(),
+    origin: text('origin', { enum: ['connector', 'manual'] }).notNull(),
+    /** control.connector_credentials.id of the sender (origin = connector). */
+    connectorId: uuid('connector_id'),
+    connectorSequence: bigint('connector_sequence', { mode: 'number' }),
+    /** control.users.id of the person who typed the readings (origin = manual). */
+    authorId: uuid('author_id'),
+    /** What kind of manual reading: tank gauging, lab BSW, meter ticket… */
+    manualKind: text('manual_kind'),
+    note: text('note'),
+    createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull(),
+    receivedAt: timestamp('received_at', { withTimezone: true, precision: 3 })
+      .notNull()
+      .defaultNow(),
+    sampleCount: integer('sample_count').notNull(),
+    /** Rows actually added to `samples` (a repeated variable + timestamp is skipped). */
+    storedCount: integer('stored_count').notNull(),
+    aggregateCount: integer('aggregate_count').notNull(),
+    firstTs: timestamp('first_ts', { withTimezone: true, precision: 3 }),
+    lastTs: timestamp('last_ts', { withTimezone: true, precision: 3 }),
+    /** SHA-256 of the decoded batch: the same id with other content is refused. */
+    digest: text('digest').notNull(),
+    /** The upload as received (gzip), read by the validate stage, then released. */
+    body: bytea('body'),
+    bodyFormat: text('body_format', { enum: ['json', 'ndjson'] }).notNull(),
+    status: text('status', { enum: ['stored', 'validated'] })
+      .notNull()
+      .default('stored'),
+    validatedAt: timestamp('validated_at', { withTimezone: true, precision: 3 }),
+  },
+  (t) => [
+    check('ingest_batches_origin', sql`${t.origin} in ('connector', 'manual')`),
+    check('ingest_batches_status', sql`${t.status} in ('stored', 'validated')`),
+    check('ingest_batches_body_format', sql`${t.bodyFormat} in ('json', 'ndjson')`),
+    index('ingest_batches_pending_idx')
+      .on(t.seq)
+      .where(sql`${t.status} = 'stored'`),
+  ],
+);
+
+/**
+ * Memory of the stateful validation rules, per variable, exactly as the engine's typed
+ * arrays hold it (epoch ms as float8; NaN and -Infinity are valid float8 values). Written
+ * in the same transaction as the flags it produced, so a retried job resumes exactly.
+ */
+export const channelState = pgTable('channel_state', {
+  variableId: uuid('variable_id').primaryKey(),
+  lastTimestamp: epochMs('last_timestamp'),
+  lastValue: epochMs('last_value'),
+  unchangedSince: epochMs('unchanged_since'),
+  ewmaMean: epochMs('ewma_mean'),
+  ewmaVariance: epochMs('ewma_variance'),
+  seen: epochMs('seen'),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** Slots whose samples changed since they were last aggregated (the aggregate stage's queue). */
+export const dirtySlots = pgTable(
+  'dirty_slots',
+  {
+    variableId: uuid('variable_id').notNull(),
+    slotStart: timestamp('slot_start', { withTimezone: true }).notNull(),
+    markedAt: timestamp('marked_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.variableId, t.slotStart] })],
+);
+
+/** 10-minute summaries a connector made of raw samples it had to drop (disk full). */
+export const connectorAggregates = pgTable(
+  'connector_aggregates',
+  {
+    variableId: uuid('variable_id').notNull(),
+    slotStart: timestamp('slot_start', { withTimezone: true }).notNull(),
+    batchSeq: bigint('batch_seq', { mode: 'number' }).notNull(),
+    count: integer('count').notNull(),
+    mean: doublePrecision('mean').notNull(),
+    min: doublePrecision('min').notNull(),
+    max: doublePrecision('max').notNull(),
+    firstTs: timestamp('first_ts', { withTimezone: true, precision: 3 }).notNull(),
+    firstValue: doublePrecision('first_value').notNull(),
+    lastTs: timestamp('last_ts', { withTimezone: true, precision: 3 }).notNull(),
+    lastValue: doublePrecision('last_value').notNull(),
+    worstQuality: text('worst_quality', { enum: ['good', 'uncertain', 'bad'] }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.variableId, t.slotStart, t.batchSeq] })],
+);
+
+/**
+ * The daily report's bookkeeping per Bogotá day: when it was generated, and whether data
+ * that arrived afterwards changed one of its slots (so an amendment is due).
+ */
+export const reportDays = pgTable('report_days', {
+  day: date('day', { mode: 'string' }).primaryKey(),
+  generatedAt: timestamp('generated_at', { withTimezone: true }),
+  needsAmendment: boolean('needs_amendment').notNull().default(false),
+  /** Slots re-aggregated after the report was generated. */
+  lateSlots: integer('late_slots').notNull().default(0),
+  lastLateAt: timestamp('last_late_at', { withTimezone: true }),
+});
+
+/** Outcome of each day rule, per Bogotá day, from the analyse stage. */
+export const dayRuleResults = pgTable(
+  'day_rule_results',
+  {
+    day: date('day', { mode: 'string' }).notNull(),
+    ruleId: text('rule_id').notNull(),
+    subject: text('subject').notNull(),
+    status: text('status', { enum: ['ok', 'violation', 'not_evaluated'] }).notNull(),
+    detail: jsonb('detail').notNull(),
+    evaluatedAt: timestamp('evaluated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.day, t.ruleId, t.subject] })],
+);
+
+/**
+ * The time partitions of the partitioned tables (samples, slots, validation_events).
+ * Kept here because a tenant role may not read the catalogs that list partitions.
+ */
+export const timePartitions = pgTable(
+  'time_partitions',
+  {
+    name: text('name').primaryKey(),
+    parent: text('parent', { enum: ['samples', 'slots', 'validation_events'] }).notNull(),
+    rangeStart: timestamp('range_start', { withTimezone: true }).notNull(),
+    rangeEnd: timestamp('range_end', { withTimezone: true }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [unique('time_partitions_parent_start_key').on(t.parent, t.rangeStart)],
+);
+
+/** One row per pipeline stage: its lock (SELECT … FOR UPDATE serialises a stage per tenant). */
+export const pipelineStages = pgTable('pipeline_stages', {
+  stage: text('stage').primaryKey(),
+  lastRunAt: timestamp('last_run_at', { withTimezone: true }),
+});

@@ -257,3 +257,63 @@ export function reaggregateSlot(
   }
   return { ...aggregation, slots, total };
 }
+
+/**
+ * A 10-minute summary made by a connector of raw samples it had to drop (disk full
+ * during a long outage), already in canonical units.
+ */
+export interface SlotSummary {
+  count: number;
+  mean: number;
+  min: number;
+  max: number;
+  firstTs: number;
+  firstValue: number;
+  lastTs: number;
+  lastValue: number;
+  worstQuality: 'good' | 'uncertain' | 'bad';
+}
+
+/**
+ * A slot from its own samples plus connector summaries. First, last and the counter's
+ * inner delta come from the readings in time order (each summary adds its first and last
+ * reading); the mean is weighted by count once summaries are involved, since their
+ * sample times are gone; the flag is at least E (estimated), or B/S if a summary was.
+ */
+export function aggregateSlotWithSummaries(
+  slot: number,
+  slotStart: number,
+  samples: readonly AggregationSample[],
+  summaries: readonly SlotSummary[],
+  expectedPerSlot: number,
+  counter?: { rolloverAt?: number },
+): SlotAggregate {
+  const own = aggregateSlot(slot, slotStart, samples, expectedPerSlot, counter);
+  const usable = summaries.filter((s) => s.worstQuality !== 'bad');
+  if (summaries.length === 0) return own;
+  const points = usable.flatMap((s) => [
+    { timestamp: s.firstTs, value: s.firstValue, flag: FLAG.G },
+    { timestamp: s.lastTs, value: s.lastValue, flag: FLAG.G },
+  ]);
+  const ordered = aggregateSlot(slot, slotStart, [...samples, ...points], expectedPerSlot, counter);
+  const worst = Math.max(
+    FLAG.E,
+    ...summaries.map((s) =>
+      s.worstQuality === 'bad' ? FLAG.B : s.worstQuality === 'uncertain' ? FLAG.S : FLAG.G,
+    ),
+    QUALITY_FLAGS.indexOf(own.flag === 'M' ? 'G' : own.flag),
+  );
+  const count = own.count + usable.reduce((n, s) => n + s.count, 0);
+  if (count === 0) return { ...own, flag: QUALITY_FLAGS[worst]! };
+  const weighted =
+    (own.mean ?? 0) * own.count + usable.reduce((sum, s) => sum + s.mean * s.count, 0);
+  return {
+    ...ordered,
+    count,
+    mean: weighted / count,
+    min: Math.min(own.min ?? Infinity, ...usable.map((s) => s.min)),
+    max: Math.max(own.max ?? -Infinity, ...usable.map((s) => s.max)),
+    completeness: Math.min(1, count / expectedPerSlot),
+    flag: QUALITY_FLAGS[worst]!,
+  };
+}

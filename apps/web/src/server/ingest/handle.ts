@@ -1,0 +1,154 @@
+import type { Database } from '@anh/db';
+import { loadVariableIds, retentionCutoff, storeBatch } from '@anh/db/telemetry';
+import { AppError, isAppError } from '@anh/domain/errors';
+import {
+  checkBatchForTenant,
+  decompressBody,
+  DEFAULT_BODY_LIMITS,
+  DEFAULT_MAX_FUTURE_MS,
+  formatOfContentType,
+  parseUploadBody,
+  tooLarge,
+} from '@anh/domain/upload-body';
+import { CredentialCache } from './credential-cache';
+import { RateLimiter } from './rate-limit';
+
+/**
+ * POST /api/ingest/v1/batches — the connector upload (docs/upload-protocol.md). In order:
+ * credential → rate limit → body read with a ceiling → decode and check against the
+ * contract and the tenant → one transaction that stores it → 200. Anything refused before
+ * the transaction writes nothing; the transaction writes all or nothing. The pipeline is
+ * woken after the commit, and a lost wake-up only delays it (the sweep finds the batch).
+ */
+export interface IngestDeps {
+  db: Database;
+  /** Wakes the validate stage for a tenant (BullMQ); failures are logged, never fatal. */
+  wake: (tenantId: string) => Promise<void>;
+  now: () => number;
+  retentionMonths: number;
+  maxBodyBytes: number;
+  maxBatchesPerMinute: number;
+  credentials: CredentialCache;
+  limiter: RateLimiter;
+  variableIds: VariableIdCache;
+  onWakeError?: (error: unknown) => void;
+}
+
+/** The tenant's variable ids, re-read at most every 30 s, or at once when a binding is unknown. */
+export class VariableIdCache {
+  private readonly entries = new Map<string, { ids: Set<string>; at: number }>();
+
+  async get(db: Database, tenantId: string, nowMs: number, fresh = false): Promise<Set<string>> {
+    const hit = this.entries.get(tenantId);
+    if (hit && !fresh && nowMs - hit.at < 30_000) return hit.ids;
+    const ids = await db.withTenantClient(tenantId, loadVariableIds);
+    this.entries.set(tenantId, { ids, at: nowMs });
+    return ids;
+  }
+}
+
+export function errorResponse(error: unknown): Response {
+  const appError = isAppError(error)
+    ? error
+    : new AppError('INTERNAL', 'internal error; the batch was not stored, send it again');
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  const retryAfter = appError.details?.retryAfterSeconds;
+  if (typeof retryAfter === 'number') headers['retry-after'] = String(retryAfter);
+  return new Response(
+    JSON.stringify({
+      error: { code: appError.code, message: appError.message, details: appError.details ?? {} },
+    }),
+    { status: appError.httpStatus, headers },
+  );
+}
+
+async function readBody(request: Request, limit: number): Promise<Uint8Array> {
+  const declared = Number(request.headers.get('content-length') ?? Number.NaN);
+  if (declared > limit) throw tooLarge('body', limit);
+  if (!request.body) return new Uint8Array();
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > limit) {
+      await reader.cancel();
+      throw tooLarge('body', limit);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks, total);
+}
+
+export async function handleIngest(request: Request, deps: IngestDeps): Promise<Response> {
+  try {
+    const now = deps.now();
+    const authorization = request.headers.get('authorization') ?? '';
+    const match = /^Bearer\s+(\S+)$/i.exec(authorization);
+    if (!match)
+      throw new AppError('UNAUTHENTICATED', 'authorization: Bearer <keyId.secret> is required');
+    const connector = await deps.credentials.authenticate(deps.db, match[1]!, now);
+    const waitMs = deps.limiter.take(
+      connector.connectorId,
+      connector.maxBatchesPerMinute ?? deps.maxBatchesPerMinute,
+      now,
+    );
+    if (waitMs > 0) {
+      const retryAfterSeconds = Math.ceil(waitMs / 1000);
+      throw new AppError('RATE_LIMITED', `too many batches; retry in ${retryAfterSeconds} s`, {
+        details: { retryAfterSeconds },
+      });
+    }
+    const format = formatOfContentType(request.headers.get('content-type'));
+    const body = await readBody(request, connector.maxBodyBytes ?? deps.maxBodyBytes);
+    const decoded = decompressBody(
+      body,
+      request.headers.get('content-encoding'),
+      DEFAULT_BODY_LIMITS,
+    );
+    const { batch, digest } = parseUploadBody(decoded, format);
+    const idempotencyKey = request.headers.get('idempotency-key');
+    if (idempotencyKey !== null && idempotencyKey !== batch.batchId)
+      throw new AppError('VALIDATION', 'idempotency-key header differs from the batch id');
+
+    let ids = await deps.variableIds.get(deps.db, connector.tenantId, now);
+    const unknown = (list: Set<string>) =>
+      batch.samples.some((s) => !list.has(s.binding)) ||
+      (batch.aggregates ?? []).some((a) => !list.has(a.binding));
+    // A variable created seconds ago must not be refused for a stale cache.
+    if (unknown(ids)) ids = await deps.variableIds.get(deps.db, connector.tenantId, now, true);
+    checkBatchForTenant(batch, {
+      isKnownBinding: (binding) => ids.has(binding),
+      connectorId: connector.connectorId,
+      nowMs: now,
+      maxFutureMs: DEFAULT_MAX_FUTURE_MS,
+      oldestMs: retentionCutoff(now, deps.retentionMonths),
+    });
+    // Stored as received when it came compressed; compressed here when it did not.
+    const gzipped =
+      (request.headers.get('content-encoding') ?? '').toLowerCase() === 'gzip'
+        ? Buffer.from(body)
+        : (await import('node:zlib')).gzipSync(decoded, { level: 1 });
+    const stored = await storeBatch(deps.db, connector.tenantId, {
+      batch,
+      digest,
+      origin: 'connector',
+      body: gzipped,
+      bodyFormat: format,
+    });
+    if (!stored.duplicate) {
+      await deps.wake(connector.tenantId).catch((error: unknown) => deps.onWakeError?.(error));
+    }
+    return Response.json({
+      batchId: batch.batchId,
+      accepted: stored.samples,
+      stored: stored.stored,
+      aggregates: stored.aggregates,
+      duplicate: stored.duplicate,
+    });
+  } catch (error) {
+    return errorResponse(error);
+  }
+}

@@ -1,0 +1,3 @@
+export * from './bindings';
+export * from './partitions';
+export * from './store';

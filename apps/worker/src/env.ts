@@ -19,6 +19,10 @@ export const workerEnvSchema = z.object({
   AGGREGATE_GRACE_MS: z.coerce.number().int().min(0).max(3_600_000).default(60_000),
   /** Raw telemetry is kept this many months (ANH: 5 years), then dropped a month at a time. */
   TELEMETRY_RETENTION_MONTHS: z.coerce.number().int().min(1).max(240).default(60),
+  /** How often the sweep looks for work a lost wake-up left waiting. */
+  PIPELINE_SWEEP_EVERY_MS: z.coerce.number().int().min(500).max(600_000).default(30_000),
+  /** A job whose worker died is taken again after this long. */
+  JOB_LOCK_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
 

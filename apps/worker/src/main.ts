@@ -5,8 +5,7 @@ import { createDatabase } from '@anh/db';
 import { readWorkerEnv } from './env';
 import { createHealthServer } from './health';
 import { createLogger } from './log';
-import { createQueues, registerSchedules } from './queues';
-import { createWorkers } from './workers';
+import { startWorkerRuntime } from './runtime';
 
 // The worker process: BullMQ workers for every queue of the catalog, the schedules, and
 // a health endpoint. SIGTERM/SIGINT drain running jobs before exiting.
@@ -18,36 +17,26 @@ const db = createDatabase({
   applicationName: 'anh-worker',
 });
 const redis = new Redis(env.REDIS_URL, { maxRetriesPerRequest: null });
-const queueOptions = { connection: redis, prefix: env.QUEUE_PREFIX };
-
-const queues = createQueues(queueOptions);
-const scheduled = await registerSchedules(queues);
-// If Redis comes back empty (restarted without persistence), the schedules come back too;
-// the work itself waits in PostgreSQL and the sweep finds it.
-redis.on('ready', () => {
-  registerSchedules(queues).catch((error: unknown) =>
-    log.error('could not register schedules', { error }),
-  );
-});
-const workers = createWorkers(
-  {
-    db,
-    log,
-    queues,
-    settings: {
-      aggregateGraceMs: env.AGGREGATE_GRACE_MS,
-      retentionMonths: env.TELEMETRY_RETENTION_MONTHS,
-      partitionMonthsAhead: 2,
-    },
+const runtime = await startWorkerRuntime({
+  db,
+  redis,
+  log,
+  prefix: env.QUEUE_PREFIX,
+  concurrency: env.WORKER_CONCURRENCY,
+  settings: {
+    aggregateGraceMs: env.AGGREGATE_GRACE_MS,
+    retentionMonths: env.TELEMETRY_RETENTION_MONTHS,
+    partitionMonthsAhead: 2,
   },
-  { ...queueOptions, concurrency: env.WORKER_CONCURRENCY },
-);
+  scheduleOverrides: { 'pipeline.sweep': env.PIPELINE_SWEEP_EVERY_MS },
+  lockDurationMs: env.JOB_LOCK_MS,
+});
 const health = createHealthServer({ db, redis });
 health.listen(env.WORKER_HEALTH_PORT, env.WORKER_HEALTH_HOST);
 await once(health, 'listening');
 const { port } = health.address() as AddressInfo;
 log.info('worker started', {
-  scheduled,
+  scheduled: runtime.scheduled,
   health: `http://${env.WORKER_HEALTH_HOST}:${port}/health`,
 });
 
@@ -57,8 +46,7 @@ async function shutdown(signal: string): Promise<void> {
   stopping = true;
   log.info('worker stopping', { signal });
   health.close();
-  await Promise.all(workers.map((w) => w.close()));
-  await Promise.all(Object.values(queues).map((q) => q.close()));
+  await runtime.close();
   // BullMQ does not close a connection it was given.
   await redis.quit();
   await db.close();

@@ -47,14 +47,20 @@ export async function enqueue<N extends JobName>(
 }
 
 /** Registers the repeating jobs of the catalog (idempotent: schedulers are upserted by id). */
-export async function registerSchedules(queues: Queues): Promise<JobName[]> {
+export async function registerSchedules(
+  queues: Queues,
+  /** Faster repeats for tests and demos: job name → every N ms. */
+  everyOverrides: Partial<Record<JobName, number>> = {},
+): Promise<JobName[]> {
   const scheduled: JobName[] = [];
   for (const [name, definition] of Object.entries(JOBS) as Array<
     [JobName, (typeof JOBS)[JobName]]
   >) {
     if (!definition.schedule) continue;
-    const repeat =
-      'every' in definition.schedule
+    const override = everyOverrides[name];
+    const repeat = override
+      ? { every: override }
+      : 'every' in definition.schedule
         ? { every: definition.schedule.every }
         : { pattern: definition.schedule.pattern, tz: SCHEDULE_TIMEZONE };
     await queues[definition.queue].upsertJobScheduler(`schedule:${name}`, repeat, {

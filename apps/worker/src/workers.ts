@@ -48,13 +48,17 @@ export async function processJob(
 
 export function createWorkers(
   ctx: JobContext,
-  options: QueueOptions & { concurrency: number },
+  options: QueueOptions & { concurrency: number; lockDurationMs?: number },
 ): Worker[] {
   return QUEUES.map((queue) => {
     const worker = new Worker(queue, (job) => processJob(ctx, job), {
       connection: options.connection,
       prefix: options.prefix,
       concurrency: options.concurrency,
+      // A job whose worker died is taken again once its lock lapses.
+      ...(options.lockDurationMs
+        ? { lockDuration: options.lockDurationMs, stalledInterval: options.lockDurationMs }
+        : {}),
     });
     worker.on('failed', (job, error) =>
       ctx.log.warn('job failed', {

@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { variableByCode } from '@anh/domain/catalog';
 import { converterBetween } from '@anh/domain/units';
 import type { UploadBatch } from '@anh/domain/upload';
+import { parseUploadBody } from '@anh/domain/upload-body';
+import { storeBatch, type StoredBatch } from '../src/telemetry/store';
 import type { Database } from '../src/client';
 import { loadBindings, type VariableBinding } from '../src/telemetry/bindings';
 
@@ -60,4 +63,21 @@ export function syntheticBatch(options: SyntheticBatchOptions): UploadBatch {
     createdAt: new Date().toISOString(),
     samples,
   };
+}
+
+/** Stores a batch the way the ingest endpoint does (gzip JSON body, digest from the parse). */
+export async function storeUpload(
+  db: Database,
+  tenantId: string,
+  batch: UploadBatch,
+): Promise<StoredBatch> {
+  const json = Buffer.from(JSON.stringify(batch));
+  const { digest } = parseUploadBody(json, 'json');
+  return storeBatch(db, tenantId, {
+    batch,
+    digest,
+    origin: 'connector',
+    body: gzipSync(json, { level: 1 }),
+    bodyFormat: 'json',
+  });
 }

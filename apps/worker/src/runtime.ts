@@ -1,0 +1,70 @@
+import type { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Database } from '@anh/db';
+import type { JobName } from './jobs/catalog';
+import type { PipelineSettings } from './jobs/handlers';
+import type { Logger } from './log';
+import { createQueues, registerSchedules, type Queues } from './queues';
+import { createWorkers } from './workers';
+
+/**
+ * The worker's moving parts on one Redis connection: queues, schedules, workers. If Redis
+ * comes back empty (restarted without persistence) the schedules are registered again on
+ * reconnection; the work itself waits in PostgreSQL, and the sweep finds it.
+ */
+export interface WorkerRuntimeOptions {
+  db: Database;
+  redis: Redis;
+  log: Logger;
+  prefix: string;
+  concurrency: number;
+  settings: PipelineSettings;
+  scheduleOverrides?: Partial<Record<JobName, number>>;
+  lockDurationMs?: number;
+}
+
+export interface WorkerRuntime {
+  queues: Queues;
+  workers: Worker[];
+  scheduled: JobName[];
+  close(): Promise<void>;
+}
+
+export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise<WorkerRuntime> {
+  const connection = { connection: options.redis, prefix: options.prefix };
+  const queues = createQueues(connection);
+  for (const queue of Object.values(queues))
+    queue.on('error', (error) => options.log.warn('queue connection error', { error }));
+  const scheduled = await registerSchedules(queues, options.scheduleOverrides);
+  let first = true;
+  const onReady = () => {
+    if (first) {
+      first = false;
+      return;
+    }
+    options.log.info('redis reconnected; registering schedules again');
+    registerSchedules(queues, options.scheduleOverrides).catch((error: unknown) =>
+      options.log.error('could not register schedules', { error }),
+    );
+  };
+  if (options.redis.status === 'ready') first = false;
+  options.redis.on('ready', onReady);
+  const workers = createWorkers(
+    { db: options.db, log: options.log, queues, settings: options.settings },
+    {
+      ...connection,
+      concurrency: options.concurrency,
+      ...(options.lockDurationMs ? { lockDurationMs: options.lockDurationMs } : {}),
+    },
+  );
+  return {
+    queues,
+    workers,
+    scheduled,
+    async close() {
+      options.redis.off('ready', onReady);
+      await Promise.all(workers.map((w) => w.close()));
+      await Promise.all(Object.values(queues).map((q) => q.close()));
+    },
+  };
+}

@@ -57,3 +57,6 @@ CREATE TABLE "validation_events" (
 ) PARTITION BY RANGE ("ts");
 --> statement-breakpoint
 INSERT INTO "pipeline_stages" ("stage") VALUES ('validate'), ('aggregate'), ('analyse');
+--> statement-breakpoint
+-- The upload is kept as received, already gzip: PostgreSQL must not try to compress it again.
+ALTER TABLE "ingest_batches" ALTER COLUMN "body" SET STORAGE EXTERNAL;

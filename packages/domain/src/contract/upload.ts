@@ -13,9 +13,11 @@ export const UPLOAD_CONTRACT_VERSION = 1;
 export const MAX_SAMPLES_PER_BATCH = 50_000;
 
 /** RFC 3339 with an explicit offset and at most millisecond precision: no local-time guessing. */
+// Millisecond precision first: it is what connectors send (toISOString), and a union
+// that fails its first branch pays for building an error on every sample.
 const instant = z.iso
-  .datetime({ offset: true, precision: 0 })
-  .or(z.iso.datetime({ offset: true, precision: 3 }));
+  .datetime({ offset: true, precision: 3 })
+  .or(z.iso.datetime({ offset: true, precision: 0 }));
 
 export const sourceQualitySchema = z
   .object({
@@ -56,7 +58,8 @@ export const uploadAggregateSchema = z
   })
   .strict();
 
-export const uploadBatchSchema = z
+/** The batch's shape without its cross-field rule (see uploadBatchSchema). */
+export const uploadBatchObject = z
   .object({
     contract: z.literal(UPLOAD_CONTRACT_VERSION),
     batchId: z.uuid(),
@@ -66,11 +69,15 @@ export const uploadBatchSchema = z
     samples: z.array(uploadSampleSchema).max(MAX_SAMPLES_PER_BATCH),
     aggregates: z.array(uploadAggregateSchema).max(MAX_SAMPLES_PER_BATCH).optional(),
   })
-  .strict()
-  .refine((batch) => batch.samples.length + (batch.aggregates?.length ?? 0) > 0, {
+  .strict();
+
+export const uploadBatchSchema = uploadBatchObject.refine(
+  (batch) => batch.samples.length + (batch.aggregates?.length ?? 0) > 0,
+  {
     message: 'a batch carries at least one sample or aggregate',
     path: ['samples'],
-  });
+  },
+);
 
 export type UploadAggregate = z.infer<typeof uploadAggregateSchema>;
 

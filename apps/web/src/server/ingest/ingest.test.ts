@@ -99,7 +99,8 @@ async function post(
   };
   if (options.encoding !== null) headers['content-encoding'] = options.encoding ?? 'gzip';
   if (options.key) headers['idempotency-key'] = options.key;
-  const response = await fetch(url, { method: 'POST', headers, body });
+  const payload = typeof body === 'string' ? body : new Uint8Array(body);
+  const response = await fetch(url, { method: 'POST', headers, body: payload });
   return { status: response.status, json: (await response.json()) as never };
 }
 

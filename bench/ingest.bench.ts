@@ -35,6 +35,8 @@ const env = z
     BENCH_CONNECTORS: z.coerce.number().int().min(1).max(16).default(4),
     BENCH_BATCHES: z.coerce.number().int().min(8).default(320),
     BENCH_PORT: z.coerce.number().int().default(3099),
+    /** Extra node flags for the web server, e.g. --cpu-prof to see where its time goes. */
+    BENCH_WEB_NODE_ARGS: z.string().default(''),
   })
   .parse(process.env);
 
@@ -135,7 +137,7 @@ if (!existsSync(`${webDir}.next/BUILD_ID`)) {
   if (build.status !== 0) process.exit(1);
 }
 const nextBin = createRequire(import.meta.url).resolve('next/dist/bin/next');
-const web = spawn(process.execPath, [nextBin, 'start', '--hostname', '127.0.0.1', '--port', String(env.BENCH_PORT)], {
+const web = spawn(process.execPath, [...env.BENCH_WEB_NODE_ARGS.split(' ').filter(Boolean), nextBin, 'start', '--hostname', '127.0.0.1', '--port', String(env.BENCH_PORT)], {
   cwd: webDir,
   env: {
     ...process.env,
@@ -192,7 +194,8 @@ await Promise.all(
   ),
 );
 const e2eRate = measuredSamples / ((performance.now() - e2eStart) / 1000);
-web.kill('SIGTERM');
+web.kill('SIGINT');
+await new Promise((resolve) => web.once('exit', resolve));
 latencies.sort((a, b) => a - b);
 const baseline = { name: 'ingest.copy_baseline', value: Math.round(copyRate) };
 console.log(

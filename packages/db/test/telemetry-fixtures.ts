@@ -72,9 +72,10 @@ export async function storeUpload(
   batch: UploadBatch,
 ): Promise<StoredBatch> {
   const json = Buffer.from(JSON.stringify(batch));
-  const { digest } = parseUploadBody(json, 'json');
+  const { digest, times } = parseUploadBody(json, 'json');
   return storeBatch(db, tenantId, {
     batch,
+    times,
     digest,
     origin: 'connector',
     body: gzipSync(json, { level: 1 }),

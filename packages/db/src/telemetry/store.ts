@@ -17,6 +17,8 @@ import { createPartitions, existingMonths, monthsBetween } from './partitions';
  */
 export interface BatchToStore {
   batch: UploadBatch;
+  /** Epoch ms of each sample (from the parse), so timestamps are not parsed again. */
+  times?: Float64Array;
   digest: string;
   origin: 'connector' | 'manual';
   /** The request body as received (kept until the validate stage has read it). */
@@ -43,11 +45,14 @@ export function forgetPartitions(tenantId: string): void {
   knownMonths.delete(tenantId);
 }
 
-function timeSpan(batch: UploadBatch): { first: number; last: number } | null {
+function timeSpan(
+  batch: UploadBatch,
+  times?: Float64Array,
+): { first: number; last: number } | null {
   let first = Infinity;
   let last = -Infinity;
-  for (const s of batch.samples) {
-    const ms = Date.parse(s.ts);
+  for (let i = 0; i < batch.samples.length; i++) {
+    const ms = times ? times[i]! : Date.parse(batch.samples[i]!.ts);
     if (ms < first) first = ms;
     if (ms > last) last = ms;
   }
@@ -171,7 +176,7 @@ export async function storeBatch(
   input: BatchToStore,
 ): Promise<StoredBatch> {
   const { batch } = input;
-  const span = timeSpan(batch);
+  const span = timeSpan(batch, input.times);
   if (span) await ensurePartitionsFor(db, tenantId, span);
   const samples = batch.samples.length;
   const aggregates = batch.aggregates?.length ?? 0;

@@ -33,6 +33,11 @@ const variants: Array<[string, unknown]> = [
   ['a fractional code', { ...good, quality: { status: 'good', code: 1.5 } }],
   ['an unknown status', { ...good, quality: { status: 'fine' } }],
   ['an empty binding', { ...good, binding: '' }],
+  ['a leap day', { ...good, ts: '2028-02-29T00:00:00.000Z' }],
+  ['a leap day in a common year', { ...good, ts: '2026-02-29T00:00:00.000Z' }],
+  ['hour 24', { ...good, ts: '2026-11-27T24:00:00.000Z' }],
+  ['a lowercase z', { ...good, ts: '2026-11-27T15:00:00.000z' }],
+  ['no quality', { binding: 'v1', ts: good.ts, value: 1, extra: 1 }],
   ['microseconds', { ...good, ts: '2026-11-27T15:00:00.000001Z' }],
 ];
 

@@ -108,7 +108,7 @@ export async function handleIngest(request: Request, deps: IngestDeps): Promise<
       request.headers.get('content-encoding'),
       DEFAULT_BODY_LIMITS,
     );
-    const { batch, digest } = parseUploadBody(decoded, format);
+    const { batch, times, digest } = parseUploadBody(decoded, format);
     const idempotencyKey = request.headers.get('idempotency-key');
     if (idempotencyKey !== null && idempotencyKey !== batch.batchId)
       throw new AppError('VALIDATION', 'idempotency-key header differs from the batch id');
@@ -119,13 +119,17 @@ export async function handleIngest(request: Request, deps: IngestDeps): Promise<
       (batch.aggregates ?? []).some((a) => !list.has(a.binding));
     // A variable created seconds ago must not be refused for a stale cache.
     if (unknown(ids)) ids = await deps.variableIds.get(deps.db, connector.tenantId, now, true);
-    checkBatchForTenant(batch, {
-      isKnownBinding: (binding) => ids.has(binding),
-      connectorId: connector.connectorId,
-      nowMs: now,
-      maxFutureMs: DEFAULT_MAX_FUTURE_MS,
-      oldestMs: retentionCutoff(now, deps.retentionMonths),
-    });
+    checkBatchForTenant(
+      batch,
+      {
+        isKnownBinding: (binding) => ids.has(binding),
+        connectorId: connector.connectorId,
+        nowMs: now,
+        maxFutureMs: DEFAULT_MAX_FUTURE_MS,
+        oldestMs: retentionCutoff(now, deps.retentionMonths),
+      },
+      times,
+    );
     // Stored as received when it came compressed; compressed here when it did not.
     const gzipped =
       (request.headers.get('content-encoding') ?? '').toLowerCase() === 'gzip'
@@ -133,6 +137,7 @@ export async function handleIngest(request: Request, deps: IngestDeps): Promise<
         : (await import('node:zlib')).gzipSync(decoded, { level: 1 });
     const stored = await storeBatch(deps.db, connector.tenantId, {
       batch,
+      times,
       digest,
       origin: 'connector',
       body: gzipped,

@@ -21,7 +21,9 @@ export function plausibleValue(binding: Pick<VariableBinding, 'code' | 'unit'>, 
   const variable = variableByCode(binding.code)!;
   const [lo, hi] = variable.typicalRange;
   const canonical =
-    variable.kind === 'totalizer' ? 1000 + k * 0.5 : lo + (hi - lo) * (0.5 + 0.1 * Math.sin(k / 7));
+    variable.kind === 'totalizer'
+      ? 1000 + k * 0.5
+      : lo + (hi - lo) * (0.5 + 0.05 * Math.sin(k / 1000));
   const converter = converterBetween(variable.canonicalUnit, binding.unit, {
     atmosphericPressurePsia: 14.7,
   });

@@ -3,6 +3,7 @@ import type { Database } from '@anh/db';
 import { loadBindings } from '@anh/db/telemetry';
 import { bogotaDayOf, bogotaDayStart, SLOT_MS } from '@anh/domain/bogota-day';
 import { variableByCode } from '@anh/domain/catalog';
+import { FLAG } from '@anh/domain/rules';
 import {
   aggregateSlotWithSummaries,
   counterDelta,
@@ -10,7 +11,7 @@ import {
   type SlotAggregate,
   type SlotSummary,
 } from '@anh/domain/aggregation';
-import { compileChannels } from '@anh/domain/validation';
+import { compileTenantChannels } from './channels';
 
 /**
  * Stage 2 (aggregate): the slots the validate stage marked dirty, once closed (their 10
@@ -193,16 +194,7 @@ export async function runAggregateStage(
     if (taken.length === 0) return outcome;
 
     const bindings = new Map((await loadBindings(client)).map((b) => [b.id, b]));
-    const { compiled } = compileChannels(
-      [...bindings.values()].map((b) => ({
-        id: b.id,
-        variable: b.code,
-        unit: b.unit,
-        ...(b.atmosphericPressurePsia === null
-          ? {}
-          : { atmosphericPressurePsia: b.atmosphericPressurePsia }),
-      })),
-    );
+    const compiled = compileTenantChannels([...bindings.values()]);
     const conversion = new Map(
       compiled.bindings.map((b, i) => [
         b.id,
@@ -223,24 +215,30 @@ export async function runAggregateStage(
       v: string;
       st: string;
       t: string;
-      canonical: number | null;
-      flag: number;
+      value: number | null;
+      flag: number | null;
       manual: boolean;
     }>(
       `SELECT d.v, (extract(epoch from d.st) * 1000)::float8 AS st,
-              (extract(epoch from s.ts) * 1000)::float8 AS t, s.canonical, s.flag,
+              (extract(epoch from s.ts) * 1000)::float8 AS t, s.value, s.flag,
               b.origin = 'manual' AS manual
        FROM unnest($1::uuid[], $2::timestamptz[]) AS d(v, st)
        JOIN samples s ON s.variable_id = d.v AND s.ts >= d.st AND s.ts < d.st + interval '10 minutes'
        JOIN ingest_batches b ON b.seq = s.batch_seq
-       WHERE s.flag IS NOT NULL`,
+       WHERE b.status = 'validated'`,
       args,
     );
     for (const r of sampleRows) {
       const key = `${r.v}|${Number(r.st)}`;
       let list = samplesBySlot.get(key);
       if (!list) samplesBySlot.set(key, (list = []));
-      list.push({ timestamp: Number(r.t), value: r.canonical ?? Number.NaN, flag: r.flag });
+      // Normalised here, as the validate stage did: the binding's unit to the canonical one.
+      const { factor, offset } = conversion.get(r.v) ?? { factor: Number.NaN, offset: 0 };
+      list.push({
+        timestamp: Number(r.t),
+        value: r.value === null ? Number.NaN : r.value * factor + offset,
+        flag: r.flag ?? FLAG.G,
+      });
       if (r.manual) manualBySlot.set(key, (manualBySlot.get(key) ?? 0) + 1);
     }
     const summariesBySlot = new Map<string, SlotSummary[]>();

@@ -97,10 +97,10 @@ async function expectExactlyOnce(field: Field) {
       [thp.id],
     );
     expect(state[0]!.seen).toBe(BATCHES * PER_SLOT);
-    const { rows: flags } = await client.query<{ n: string }>(
-      'SELECT count(*) AS n FROM samples WHERE flag IS NULL',
+    const { rows: pending } = await client.query<{ n: string }>(
+      `SELECT count(*) AS n FROM ingest_batches WHERE status <> 'validated'`,
     );
-    expect(Number(flags[0]!.n)).toBe(0);
+    expect(Number(pending[0]!.n)).toBe(0);
   });
 }
 

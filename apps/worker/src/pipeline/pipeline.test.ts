@@ -20,6 +20,7 @@ let connector: NewConnectorCredential;
 let bindings: VariableBinding[];
 const DAY = '2026-11-20';
 const dayStart = (bogotaDayStart(DAY) as { ok: true; ms: number }).ms;
+const BROKEN_TS = new Date(dayStart + 5 * 60_000).toISOString();
 const run = (name: string, data: Record<string, unknown>, now = Date.now()) =>
   processJob({ db: testDb().db, log, now: () => now }, { id: '1', name, data });
 
@@ -37,25 +38,28 @@ beforeAll(async () => {
   connector = await createConnectorCredential(db, tenant.id, { name: 'PLC', actor: 'test' });
   bindings = await tenantBindings(db, tenant.id);
   // One reading a minute for 60 minutes (6 full slots), in three batches.
+  // One tubing head pressure reading is beyond the physical range (a broken transmitter).
   for (let b = 0; b < 3; b++) {
-    await storeUpload(
-      db,
-      tenant.id,
-      syntheticBatch({
-        connectorId: connector.connectorId,
-        bindings,
-        startMs: dayStart,
-        readingsPerVariable: 20,
-        firstIndex: b * 20,
-        stepMs: 60_000,
-        sequence: b,
-      }),
-    );
+    const batch = syntheticBatch({
+      connectorId: connector.connectorId,
+      bindings,
+      startMs: dayStart,
+      readingsPerVariable: 20,
+      firstIndex: b * 20,
+      stepMs: 60_000,
+      sequence: b,
+    });
+    if (b === 0) {
+      const thp = bindings.find((v) => v.code === 'tubing_head_pressure')!;
+      const broken = batch.samples.find((s) => s.binding === thp.id && s.ts === BROKEN_TS)!;
+      broken.value = 1e9;
+    }
+    await storeUpload(db, tenant.id, batch);
   }
 });
 
 describe('pipeline stages', () => {
-  it('validate flags and normalises every sample, once', async () => {
+  it('validate runs every batch once, storing flags only where not good', async () => {
     const outcome = (await run('pipeline.validate', { tenantId: tenant.id })) as {
       batches: number;
       samples: number;
@@ -64,11 +68,20 @@ describe('pipeline stages', () => {
     expect(outcome.batches).toBe(3);
     expect(outcome.samples).toBe(60 * bindings.length);
     expect(outcome.dirtySlots).toBe(6 * bindings.length);
-    const [row] = await query<{ unflagged: string; flagged: string }>(
-      'SELECT count(*) FILTER (WHERE flag IS NULL) AS unflagged, count(*) FILTER (WHERE flag IS NOT NULL) AS flagged FROM samples',
+    const [pending] = await query<{ n: string }>(
+      `SELECT count(*) AS n FROM ingest_batches WHERE status <> 'validated'`,
     );
-    expect(Number(row!.unflagged)).toBe(0);
-    expect(Number(row!.flagged)).toBe(60 * bindings.length);
+    expect(Number(pending!.n)).toBe(0);
+    // Only the broken reading carries a flag (B); the good ones are good by default.
+    const flagged = await query<{ ts: Date; flag: number; code: string }>(
+      `SELECT s.ts, s.flag, v.code FROM samples s JOIN variables v ON v.id = s.variable_id WHERE s.flag IS NOT NULL`,
+    );
+    expect(flagged).toEqual([{ ts: new Date(BROKEN_TS), flag: 3, code: 'tubing_head_pressure' }]);
+    const events = await query<{ rule_id: string; value: number }>(
+      `SELECT rule_id, value FROM validation_events WHERE ts = $1 AND severity = 'error'`,
+      [BROKEN_TS],
+    );
+    expect(events).toContainEqual({ rule_id: 'range.tubing_head_pressure', value: 1e9 });
     const again = (await run('pipeline.validate', { tenantId: tenant.id })) as { batches: number };
     expect(again.batches).toBe(0);
     const [state] = await query<{ n: string }>('SELECT count(*) AS n FROM channel_state');
@@ -85,10 +98,21 @@ describe('pipeline stages', () => {
     expect(first.slots).toBe(6 * bindings.length);
     expect(first.changed).toBe(6 * bindings.length);
     expect(first.days).toEqual([DAY]);
-    const slots = await query<{ count: number; revision: number }>(
-      'SELECT count, revision FROM slots',
+    const slots = await query<{
+      count: number;
+      revision: number;
+      flag: string;
+      start: Date;
+      code: string;
+    }>(
+      `SELECT s.count, s.revision, s.flag, s.slot_start AS start, v.code FROM slots s JOIN variables v ON v.id = s.variable_id`,
     );
-    expect(slots.every((s) => s.count === 10 && s.revision === 1)).toBe(true);
+    expect(slots.every((s) => s.revision === 1)).toBe(true);
+    // The bad reading is left out of its slot's statistics, and the slot says so.
+    const broken = slots.filter((s) => s.count !== 10);
+    expect(broken).toEqual([
+      { count: 9, revision: 1, flag: 'B', start: new Date(dayStart), code: 'tubing_head_pressure' },
+    ]);
     // The fiscal totalizer rises 0.5 bbl a minute: 59 steps of 0.5 over the hour.
     const totalizer = bindings.find((b) => b.code === 'fiscal_gross_totalizer')!;
     const deltas = await query<{ delta: number }>(

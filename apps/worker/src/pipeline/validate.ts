@@ -1,11 +1,12 @@
 import type pg from 'pg';
 import type { Database } from '@anh/db';
-import { loadBindings, type VariableBinding } from '@anh/db/telemetry';
+import { loadBindings } from '@anh/db/telemetry';
+import { FLAG } from '@anh/domain/rules';
+import { compileTenantChannels } from './channels';
 import { SLOT_MS } from '@anh/domain/bogota-day';
 import { decompressBody, parseUploadBody, DEFAULT_BODY_LIMITS } from '@anh/domain/upload-body';
 import { toSampleBatch } from '@anh/domain/upload';
 import {
-  compileChannels,
   createValidationState,
   describeViolations,
   validateBatch,
@@ -14,10 +15,11 @@ import {
 } from '@anh/domain/validation';
 
 /**
- * Stage 1 (validate, then normalise): the tenant's pending batches, oldest first, through
- * the validation engine; each sample gets its flag and its canonical-unit value, each rule
- * that fired becomes a validation event with its evidence, and the touched 10-minute slots
- * are queued for aggregation. Per-variable rule state, results and the batch's new status
+ * Stage 1 (validate, normalise): the tenant's pending batches, oldest first, through the
+ * validation engine (which converts each value to the catalog's canonical unit and checks
+ * it there). A sample the rules flagged other than G gets its flag stored; each rule that
+ * fired becomes a validation event with its evidence (in canonical units); the touched
+ * 10-minute slots are queued for aggregation. Per-variable rule state, results and the batch's new status
  * are written in ONE transaction, under the stage's row lock: a crash rolls all of it back
  * and the retry redoes exactly the same work, so nothing is lost or counted twice.
  */
@@ -32,23 +34,6 @@ export interface ValidateOutcome {
 
 const MAX_SAMPLES_PER_RUN = 100_000;
 const MAX_BATCHES_PER_RUN = 50;
-
-function compile(bindings: VariableBinding[]): CompiledChannels {
-  const { compiled } = compileChannels(
-    bindings.map((b) => ({
-      id: b.id,
-      variable: b.code,
-      unit: b.unit,
-      ...(b.atmosphericPressurePsia === null
-        ? {}
-        : { atmosphericPressurePsia: b.atmosphericPressurePsia }),
-      ...(b.rolloverAt === null ? {} : { rolloverAt: b.rolloverAt }),
-    })),
-  );
-  // Bindings the engine refuses (a unit the catalog does not accept) stay unvalidated;
-  // the field configuration screen is where they get fixed.
-  return compiled;
-}
 
 async function loadState(
   client: pg.ClientBase,
@@ -140,7 +125,7 @@ export async function runValidateStage(db: Database, tenantId: string): Promise<
     };
     if (pending.length === 0) return outcome;
     const bindings = await loadBindings(client);
-    const compiled = compile(bindings);
+    const compiled = compileTenantChannels(bindings);
     const channelOf = new Map(compiled.bindings.map((b, i) => [b.id, i]));
     let state = await loadState(client, compiled);
     const touched = new Set<number>();
@@ -167,7 +152,6 @@ export async function runValidateStage(db: Database, tenantId: string): Promise<
         const variable: string[] = [];
         const ts: string[] = [];
         const flag: number[] = [];
-        const canonical: Array<string> = [];
         for (let k = 0; k < n; k++) {
           const c = samples.channel[k]!;
           touched.add(c);
@@ -175,18 +159,19 @@ export async function runValidateStage(db: Database, tenantId: string): Promise<
           const id = compiled.bindings[c]!.id;
           const slot = Math.floor(samples.timestamp[k]! / SLOT_MS) * SLOT_MS;
           dirty.set(`${id}|${slot}`, { variable: id, slot });
-          if (result.accepted[k] === 0) continue;
+          // Good is the default: only the exceptions are written.
+          if (result.accepted[k] === 0 || result.flags[k] === FLAG.G) continue;
           variable.push(id);
           ts.push(sample.ts);
           flag.push(result.flags[k]!);
-          canonical.push(float8(result.values[k]!));
         }
-        await client.query(
-          `UPDATE samples s SET flag = u.f, canonical = nullif(u.x, 'NaN'::float8)
-           FROM unnest($1::uuid[], $2::timestamptz[], $3::int2[], $4::float8[]) AS u(v, t, f, x)
-           WHERE s.variable_id = u.v AND s.ts = u.t AND s.batch_seq = $5`,
-          [variable, ts, flag, canonical, seq],
-        );
+        if (variable.length > 0)
+          await client.query(
+            `UPDATE samples s SET flag = u.f
+             FROM unnest($1::uuid[], $2::timestamptz[], $3::int2[]) AS u(v, t, f)
+             WHERE s.variable_id = u.v AND s.ts = u.t AND s.batch_seq = $4`,
+            [variable, ts, flag, seq],
+          );
         const views = describeViolations(compiled, samples, result.violations, 'es');
         if (views.length > 0) {
           await client.query(

@@ -4,7 +4,10 @@
 -- listed in time_partitions, and dropped whole when older than the retention.
 --
 -- samples: every reading as received (value in the binding's unit, the source's quality),
--- then the validate stage's flag and the normalised (canonical-unit) value. The primary key
+-- written once, by COPY. The validate stage sets `flag` only where a rule made it other
+-- than G (good): once its batch is validated, NULL means good. Canonical-unit values are
+-- derived on read from the binding's unit (a binding's unit is fixed for its life), so
+-- validation rewrites a handful of rows, not all of them. The primary key
 -- makes a repeated (variable, timestamp) harmless: the first one stays. No foreign key to
 -- variables: ingest checks every binding, and a per-row RI trigger would halve COPY speed.
 CREATE TABLE "samples" (
@@ -15,7 +18,6 @@ CREATE TABLE "samples" (
 	"source_code" bigint,
 	"batch_seq" bigint NOT NULL,
 	"flag" smallint,
-	"canonical" double precision,
 	CONSTRAINT "samples_pk" PRIMARY KEY ("variable_id", "ts"),
 	CONSTRAINT "samples_source_status" CHECK ("source_status" between 0 and 2)
 ) PARTITION BY RANGE ("ts");

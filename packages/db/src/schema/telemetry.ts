@@ -28,10 +28,8 @@ export const samples = pgTable('samples', {
   sourceStatus: smallint('source_status').notNull(),
   sourceCode: bigint('source_code', { mode: 'number' }),
   batchSeq: bigint('batch_seq', { mode: 'number' }).notNull(),
-  /** FLAG code after validation; null until the validate stage has run. */
+  /** FLAG code where validation made it other than G; null = good once the batch is validated. */
   flag: smallint('flag'),
-  /** Value in the catalog's canonical unit, after normalisation. */
-  canonical: doublePrecision('canonical'),
 });
 
 export const slots = pgTable('slots', {

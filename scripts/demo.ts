@@ -4,10 +4,19 @@
  * prepares services, secrets and migrations first.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { count } from 'drizzle-orm';
+import { resolve } from 'node:path';
+import { and, count, eq, isNull } from 'drizzle-orm';
 import { z } from 'zod';
-import { createDatabase, provisionTenant, tenantTables } from '@anh/db';
+import {
+  controlTables,
+  createConnectorCredential,
+  createDatabase,
+  provisionTenant,
+  tenantTables,
+} from '@anh/db';
+import { loadBindings } from '@anh/db/telemetry';
 import { seedField, seedMembership, seedUser } from '@anh/db/seed';
 import { DEMO_FIELD, DEMO_OPERATOR } from '@anh/domain/simulation';
 import type { MemberRole } from '@anh/domain/tenancy';
@@ -59,7 +68,84 @@ if (sites!.n === 0) {
     wells: 6,
   });
 }
+// The site connector's credential, made once and kept in .data/ (mode 0600), as
+// `anh-connector enroll` would; made again if the database was reset.
+const connectorDir = resolve('.data/connector');
+mkdirSync(connectorDir, { recursive: true, mode: 0o700 });
+const credentialFile = resolve(connectorDir, 'credential.json');
+const saved = existsSync(credentialFile)
+  ? z
+      .object({ connectorId: z.uuid(), token: z.string() })
+      .safeParse(JSON.parse(readFileSync(credentialFile, 'utf8')))
+  : null;
+let connector = saved?.success ? saved.data : null;
+if (connector) {
+  const [row] = await db.control
+    .select({ id: controlTables.connectorCredentials.id })
+    .from(controlTables.connectorCredentials)
+    .where(
+      and(
+        eq(controlTables.connectorCredentials.id, connector.connectorId),
+        isNull(controlTables.connectorCredentials.revokedAt),
+      ),
+    );
+  if (!row) connector = null;
+}
+if (!connector) {
+  const made = await createConnectorCredential(db, tenant.id, {
+    name: 'Conector de la estación (demo)',
+    actor: 'system:demo',
+  });
+  connector = { connectorId: made.connectorId, token: made.token };
+  writeFileSync(credentialFile, JSON.stringify(connector), { mode: 0o600 });
+}
+const bindings = await db.withTenantClient(tenant.id, loadBindings);
 await db.close();
+
+/**
+ * The simulator writes a connector configuration whose tags name a point and a variable;
+ * here each tag is bound to the demo tenant's variable (its id), as the field
+ * configuration screen will do, and the variable takes the unit the field sends.
+ */
+async function bindSimulatorConfig(text: string): Promise<string> {
+  const changes: Array<{ id: string; unit: string }> = [];
+  const tag = /binding: ([^,]+), point: ([^,]+), variable: ([^,]+), unit: "([^"]+)"/;
+  const lines = text.split('\n').flatMap((line) => {
+    const found = tag.exec(line);
+    if (!found) return [line];
+    const [, , point, variable, unit] = found as unknown as [
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
+    const match = bindings.find((b) => b.pointCode === point && b.code === variable);
+    if (!match) return []; // not part of the demo field
+    if (match.unit !== unit) changes.push({ id: match.id, unit });
+    return [
+      line.replace(
+        tag,
+        `binding: ${match.id}, point: ${point}, variable: ${variable}, unit: "${unit}"`,
+      ),
+    ];
+  });
+  if (changes.length > 0) {
+    const again = createDatabase({
+      url: env.DATABASE_URL,
+      tenantRoleSecret: env.TENANT_ROLE_SECRET,
+    });
+    await again.withTenantClient(tenant.id, async (client) => {
+      for (const change of changes)
+        await client.query('UPDATE variables SET unit = $2 WHERE id = $1', [
+          change.id,
+          change.unit,
+        ]);
+    });
+    await again.close();
+  }
+  return lines.join('\n');
+}
 
 console.log('demo: building the web app (about 20 s)…');
 const build = spawnSync('npm', ['run', 'build', '-w', '@anh/web'], { stdio: 'inherit' });
@@ -75,24 +161,94 @@ const children: ChildProcess[] = [
   }),
   spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: 'apps/worker',
+    // Slots close every 10 minutes; the demo aggregates 15 s after, and sweeps often.
+    env: { ...process.env, AGGREGATE_GRACE_MS: '15000', PIPELINE_SWEEP_EVERY_MS: '5000' },
     stdio: 'inherit',
   }),
 ];
+
+// The simulated field (Modbus TCP PLC, OPC UA fiscal meter, MQTT tank) and the connector
+// that reads it and uploads to the web app: the whole path, end to end.
+const connectorCli = resolve('apps/connector/src/cli.ts');
+const simulatedConfig = resolve(connectorDir, 'simulated.yaml');
+const connectorConfig = resolve(connectorDir, 'connector.yaml');
+rmSync(simulatedConfig, { force: true });
+children.push(
+  spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      connectorCli,
+      'simulate',
+      '--wells',
+      '6',
+      '--cloud-url',
+      env.NEXTAUTH_URL,
+      '--write-config',
+      simulatedConfig,
+    ],
+    { cwd: 'apps/connector', stdio: 'inherit' },
+  ),
+);
+for (let i = 0; !existsSync(simulatedConfig); i++) {
+  if (i > 600) throw new Error('the field simulator did not start');
+  await new Promise((r) => setTimeout(r, 100));
+}
+writeFileSync(connectorConfig, await bindSimulatorConfig(readFileSync(simulatedConfig, 'utf8')));
+children.push(
+  spawn(process.execPath, ['--import', 'tsx', connectorCli, 'run', '--config', connectorConfig], {
+    cwd: 'apps/connector',
+    env: {
+      ...process.env,
+      ANH_CONNECTOR_ID: connector.connectorId,
+      ANH_CONNECTOR_CREDENTIAL: connector.token,
+      ANH_CONNECTOR_STATUS_PORT: '7070',
+    },
+    stdio: 'inherit',
+  }),
+);
 
 console.log(`
   ANH Smart Reporter — demo
   Web:     ${env.NEXTAUTH_URL}
   Worker:  http://127.0.0.1:3001/health
+  Campo simulado / simulated field: Modbus TCP :5020, OPC UA :4840, MQTT :1883
+  Conector / connector: http://127.0.0.1:7070/status  (config ${connectorConfig})
+  Datos / data: the connector uploads every few seconds; 10-minute slots appear ~15 s
+  after each slot closes (the counts are printed here every minute).
   Empresa: ${DEMO_TENANT.legalName} (NIT ${DEMO_TENANT.nit})
   Login:   ${DEMO_USERS.map((u) => u.email).join(', ')}
   Clave / password: ${env.DEMO_PASSWORD}   (kept in .data/dev.env)
   Ctrl-C stops everything.
 `);
 
+// Every minute, what has arrived: proof that the path runs end to end.
+const statusDb = createDatabase({
+  url: env.DATABASE_URL,
+  tenantRoleSecret: env.TENANT_ROLE_SECRET,
+  applicationName: 'anh-demo-status',
+});
+const statusTimer = setInterval(() => {
+  statusDb
+    .withTenantClient(tenant.id, async (client) => {
+      const { rows } = await client.query<Record<string, string | null>>(
+        `SELECT (SELECT count(*) FROM ingest_batches) AS batches,
+                (SELECT count(*) FROM samples) AS samples,
+                (SELECT count(*) FROM slots) AS slots,
+                (SELECT to_char(max(slot_start) AT TIME ZONE 'America/Bogota', 'YYYY-MM-DD HH24:MI') FROM slots) AS "lastSlotBogota"`,
+      );
+      console.log(`demo: ${JSON.stringify(rows[0])}`);
+    })
+    .catch((error: unknown) => console.error('demo: status query failed', error));
+}, 60_000);
+
 let stopping = false;
 function stop(): void {
   if (stopping) return;
   stopping = true;
+  clearInterval(statusTimer);
+  void statusDb.close();
   for (const child of children) child.kill('SIGTERM');
 }
 process.on('SIGINT', stop);

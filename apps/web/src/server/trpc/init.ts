@@ -9,6 +9,10 @@ export interface Context {
   db: Database;
   /** The signed-in user's id, or null. Verified by next-auth before it gets here. */
   userId: string | null;
+  /** Tells the worker a tenant has new readings (absent: the worker's sweep finds them). */
+  wakePipeline?: (tenantId: string) => Promise<void>;
+  /** Readings older than this many months are refused (default 60, the ANH's five years). */
+  retentionMonths?: number;
 }
 
 const t = initTRPC.context<Context>().create({ transformer: superjson });

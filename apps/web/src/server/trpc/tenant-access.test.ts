@@ -43,6 +43,18 @@ beforeAll(async () => {
 const tenantProcedures = {
   'field.overview': (caller: ReturnType<typeof callerFor>, tenantSlug: string) =>
     caller.field.overview({ tenantSlug }),
+  'readings.addManual': (caller: ReturnType<typeof callerFor>, tenantSlug: string) =>
+    caller.readings.addManual({
+      tenantSlug,
+      kind: 'tank_gauging',
+      readings: [
+        {
+          variableId: '00000000-0000-4000-8000-000000000000',
+          ts: new Date().toISOString(),
+          value: 1,
+        },
+      ],
+    }),
 };
 
 describe('tenant gate', () => {

@@ -6,7 +6,7 @@
  * 2. end_to_end — connectors posting 5,000-sample gzip batches over HTTP to the real Next.js
  *    ingest route (`next start`), each waiting for its acknowledgement (stored and committed)
  *    before sending the next, as the connector does: samples/s, and ack latency p50/p99.
- * 3. pipeline.validate — the worker's validate stage draining what was ingested.
+ * 3. pipeline.validate, pipeline.aggregate — the worker's stages draining what was ingested.
  *
  * Uses its own databases (anh_test_…, dropped at the end) and a Redis key prefix of its own.
  * The web app is built first if apps/web/.next is missing.
@@ -26,6 +26,7 @@ import { createTestDatabase, prepareTemplateDatabase } from '@anh/db/testing';
 import { ensurePartitionsFor } from '@anh/db/telemetry';
 import { syntheticBatch, tenantBindings } from '@anh/db/test-fixtures';
 import type { UploadBatch } from '@anh/domain/upload';
+import { runAggregateStage } from '../apps/worker/src/pipeline/aggregate';
 import { runValidateStage } from '../apps/worker/src/pipeline/validate';
 
 const env = z
@@ -60,7 +61,9 @@ async function fieldWithConnectors(n: number) {
   const bindings = await tenantBindings(db, tenant.id);
   const connectors = [];
   for (let i = 0; i < n; i++)
-    connectors.push(await createConnectorCredential(db, tenant.id, { name: `PLC ${i}`, actor: 'bench' }));
+    connectors.push(
+      await createConnectorCredential(db, tenant.id, { name: `PLC ${i}`, actor: 'bench' }),
+    );
   return { tenant, bindings, connectors };
 }
 
@@ -89,7 +92,10 @@ const plans = e2e.connectors.map((c, i) => ({
   connector: c,
   batches: batchesFor(i, c.connectorId, e2e.bindings),
 }));
-const totalSamples = plans.reduce((n, p) => n + p.batches.reduce((m, b) => m + b.samples.length, 0), 0);
+const totalSamples = plans.reduce(
+  (n, p) => n + p.batches.reduce((m, b) => m + b.samples.length, 0),
+  0,
+);
 for (const field of [e2e, baselineField])
   await ensurePartitionsFor(db, field.tenant.id, { first: start, last: Date.now() + 86_400_000 });
 
@@ -109,7 +115,9 @@ await Promise.all(
       for (const text of texts) {
         await db.withTenantClient(baselineField.tenant.id, async (client) => {
           const stream = client.query(
-            copyFrom('COPY samples (variable_id, ts, value, source_status, source_code, batch_seq) FROM STDIN'),
+            copyFrom(
+              'COPY samples (variable_id, ts, value, source_status, source_code, batch_seq) FROM STDIN',
+            ),
           );
           await pipeline(Readable.from([text]), stream);
         });
@@ -137,21 +145,33 @@ if (!existsSync(`${webDir}.next/BUILD_ID`)) {
   if (build.status !== 0) process.exit(1);
 }
 const nextBin = createRequire(import.meta.url).resolve('next/dist/bin/next');
-const web = spawn(process.execPath, [...env.BENCH_WEB_NODE_ARGS.split(' ').filter(Boolean), nextBin, 'start', '--hostname', '127.0.0.1', '--port', String(env.BENCH_PORT)], {
-  cwd: webDir,
-  env: {
-    ...process.env,
-    NODE_ENV: 'production',
-    DATABASE_URL: testDb.url,
-    TENANT_ROLE_SECRET: secret,
-    NEXTAUTH_SECRET: randomBytes(32).toString('base64url'),
-    NEXTAUTH_URL: `http://127.0.0.1:${env.BENCH_PORT}`,
-    REDIS_URL: env.REDIS_URL,
-    QUEUE_PREFIX: `anh-bench-${randomBytes(3).toString('hex')}`,
-    INGEST_MAX_BATCHES_PER_MINUTE: '100000',
+const web = spawn(
+  process.execPath,
+  [
+    ...env.BENCH_WEB_NODE_ARGS.split(' ').filter(Boolean),
+    nextBin,
+    'start',
+    '--hostname',
+    '127.0.0.1',
+    '--port',
+    String(env.BENCH_PORT),
+  ],
+  {
+    cwd: webDir,
+    env: {
+      ...process.env,
+      NODE_ENV: 'production',
+      DATABASE_URL: testDb.url,
+      TENANT_ROLE_SECRET: secret,
+      NEXTAUTH_SECRET: randomBytes(32).toString('base64url'),
+      NEXTAUTH_URL: `http://127.0.0.1:${env.BENCH_PORT}`,
+      REDIS_URL: env.REDIS_URL,
+      QUEUE_PREFIX: `anh-bench-${randomBytes(3).toString('hex')}`,
+      INGEST_MAX_BATCHES_PER_MINUTE: '100000',
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
   },
-  stdio: ['ignore', 'ignore', 'inherit'],
-});
+);
 const url = `http://127.0.0.1:${env.BENCH_PORT}/api/ingest/v1/batches`;
 for (let i = 0; ; i++) {
   const ready = await fetch(url, { method: 'POST' }).then(
@@ -235,6 +255,28 @@ console.log(
     value: Math.round(validated / ((performance.now() - validateStart) / 1000)),
     unit: 'samples/s',
     samples: validated,
+  }),
+);
+
+// 4. The aggregate stage: every slot the ingested readings touched, from all its samples.
+const aggregateStart = performance.now();
+let slots = 0;
+for (;;) {
+  const outcome = await runAggregateStage(db, e2e.tenant.id, {
+    nowMs: Date.now() + 86_400_000,
+    graceMs: 0,
+  });
+  slots += outcome.slots;
+  if (outcome.slots === 0) break;
+}
+const aggregateSeconds = (performance.now() - aggregateStart) / 1000;
+console.log(
+  JSON.stringify({
+    name: 'pipeline.aggregate',
+    value: Math.round(validated / aggregateSeconds),
+    unit: 'samples/s',
+    slots,
+    slotsPerSecond: Math.round(slots / aggregateSeconds),
   }),
 );
 await testDb.drop();

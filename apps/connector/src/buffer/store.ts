@@ -65,6 +65,8 @@ export interface BufferStats {
   dropped: number;
   /** 10-minute aggregates of dropped samples still to send. */
   aggregates: number;
+  /** Batches the cloud refused (kept whole, never re-sent by themselves). */
+  rejectedBatches: number;
   fileBytes: number;
 }
 
@@ -112,6 +114,13 @@ CREATE TABLE IF NOT EXISTS aggregates (
   batch_id TEXT
 );
 CREATE INDEX IF NOT EXISTS aggregates_open ON aggregates (binding, slot_start) WHERE batch_id IS NULL;
+CREATE TABLE IF NOT EXISTS rejected_batches (
+  id TEXT PRIMARY KEY,
+  sequence INTEGER NOT NULL,
+  rejected_at INTEGER NOT NULL,
+  reason TEXT NOT NULL,
+  batch TEXT NOT NULL
+);
 INSERT OR IGNORE INTO meta (key, value) VALUES ('next_sequence', 0), ('dropped', 0);
 `;
 
@@ -380,6 +389,32 @@ export class DurableBuffer {
     })(batchId);
   }
 
+  /**
+   * The cloud refused the batch as a whole (a 4xx that re-sending cannot fix): it is set
+   * aside, whole and with the cloud's reason, so the rest of the buffer can flow, and an
+   * operator can see it (status) and send it again once the cause is fixed.
+   */
+  reject(batch: LeasedBatch, reason: string, nowMs = Date.now()): void {
+    this.db.transaction(() => {
+      this.db
+        .prepare(
+          'INSERT OR REPLACE INTO rejected_batches (id, sequence, rejected_at, reason, batch) VALUES (?, ?, ?, ?, ?)',
+        )
+        .run(batch.batchId, batch.sequence, nowMs, reason.slice(0, 2000), JSON.stringify(batch));
+      this.db.prepare('DELETE FROM samples WHERE batch_id = ?').run(batch.batchId);
+      this.db.prepare('DELETE FROM aggregates WHERE batch_id = ?').run(batch.batchId);
+      this.db.prepare('DELETE FROM batches WHERE id = ?').run(batch.batchId);
+    })();
+  }
+
+  rejected(): Array<{ id: string; sequence: number; rejectedAt: number; reason: string }> {
+    return this.db
+      .prepare(
+        'SELECT id, sequence, rejected_at AS rejectedAt, reason FROM rejected_batches ORDER BY sequence',
+      )
+      .all() as Array<{ id: string; sequence: number; rejectedAt: number; reason: string }>;
+  }
+
   stats(): BufferStats {
     const byPriority: Record<number, number> = {};
     for (const row of this.db
@@ -406,6 +441,9 @@ export class DurableBuffer {
       aggregates: (this.db.prepare('SELECT count(*) AS n FROM aggregates').get() as { n: number })
         .n,
       dropped: dropped.value,
+      rejectedBatches: (
+        this.db.prepare('SELECT count(*) AS n FROM rejected_batches').get() as { n: number }
+      ).n,
       fileBytes: pages * pageSize,
     };
   }

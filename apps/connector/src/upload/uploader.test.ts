@@ -51,6 +51,25 @@ const samples = (from: number, count: number, binding = 'v-thp') =>
   }));
 
 describe('Uploader', () => {
+  it('sets a refused batch aside, whole and with the reason, and keeps delivering the rest', async () => {
+    const { buffer, cloud, uploader } = await setup(50);
+    const broken = { ...samples(60, 1)[0]!, binding: 'x'.repeat(65) }; // the contract allows 64
+    buffer.append([...samples(0, 60), broken, ...samples(61, 89)]);
+    uploader.start();
+    await until(() => buffer.stats().depth === 0 && buffer.stats().leasedBatches === 0);
+    // Batches of 50: the second one (samples 50–99, with the broken one) was refused.
+    const delivered = cloud.samples.get('v-thp')!.map((s) => s.value);
+    expect(delivered).toEqual([
+      ...Array.from({ length: 50 }, (_, i) => i),
+      ...Array.from({ length: 50 }, (_, i) => 100 + i),
+    ]);
+    const rejected = buffer.rejected();
+    expect(rejected).toHaveLength(1);
+    expect(rejected[0]!.reason).toMatch(/^400: .*samples\.10\.binding/);
+    expect(buffer.stats().rejectedBatches).toBe(1);
+    expect(uploader.status().rejected).toBe(1);
+  });
+
   it('delivers in order, deletes only what the cloud acknowledged', async () => {
     const { buffer, cloud, uploader } = await setup(100);
     buffer.append(samples(0, 250));

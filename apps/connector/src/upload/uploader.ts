@@ -31,7 +31,15 @@ export interface UploaderStatus {
   consecutiveFailures: number;
   lastError: string | null;
   lastAckAt: number | null;
+  /** Batches the cloud refused as a whole and that were set aside. */
+  rejected: number;
 }
+
+/**
+ * Statuses that mean "this batch, as it is, will never be accepted": re-sending it would
+ * block the buffer forever. Credential and rate problems (401, 403, 423, 429) are retried.
+ */
+const REFUSED_FOR_GOOD = new Set([400, 409, 413, 415, 422]);
 
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
@@ -99,6 +107,7 @@ export class Uploader {
     consecutiveFailures: 0,
     lastError: null,
     lastAckAt: null,
+    rejected: 0,
   };
   private readonly abort = new AbortController();
   private loop: Promise<void> | null = null;
@@ -154,6 +163,14 @@ export class Uploader {
     const next = this.prepare(current.batch.sequence);
     const response = await request;
     const text = await response.text();
+    if (REFUSED_FOR_GOOD.has(response.status)) {
+      this.options.buffer.reject(current.batch, `${response.status}: ${text}`);
+      this.status_.rejected++;
+      this.status_.lastError = `batch ${current.batch.batchId} refused (${response.status}): ${text.slice(0, 300)}`;
+      // The prepared next batch was leased after this one: it may go now.
+      this.prepared = next;
+      return true;
+    }
     if (!response.ok) throw new Error(`cloud answered ${response.status}: ${text.slice(0, 300)}`);
     this.options.buffer.acknowledge(current.batch.batchId);
     // Only after the current batch is acknowledged may the next one go.

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 import { createConnectorCredential, type Tenant } from '@anh/db';
 import { seedField, seedTenant } from '@anh/db/seed';
 import { useTestDatabase } from '@anh/db/test-helpers';

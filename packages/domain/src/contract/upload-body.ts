@@ -108,7 +108,7 @@ function assembleNdjson(text: string): unknown {
         throw new AppError('VALIDATION', 'line 1 must be the batch header object');
       header = value as Record<string, unknown>;
     } else if (typeof value === 'object' && value !== null && 'aggregate' in value) {
-      aggregates.push((value as { aggregate: unknown }).aggregate);
+      aggregates.push(value.aggregate);
     } else {
       samples.push(value);
     }

@@ -10,8 +10,8 @@ import {
   parseUploadBody,
   tooLarge,
 } from '@anh/domain/upload-body';
-import { CredentialCache } from './credential-cache';
-import { RateLimiter } from './rate-limit';
+import type { CredentialCache } from './credential-cache';
+import type { RateLimiter } from './rate-limit';
 
 /**
  * POST /api/ingest/v1/batches — the connector upload (docs/upload-protocol.md). In order:

@@ -1,4 +1,4 @@
-import { TRPCError } from '@trpc/server';
+import type { TRPCError } from '@trpc/server';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Tenant } from '@anh/db';
 import { seedField, seedMembership, seedTenant, seedUser, type User } from '@anh/db/seed';
@@ -60,7 +60,7 @@ describe('manual readings', () => {
       acme.id,
       async (client) =>
         (
-          await client.query(
+          await client.query<Record<string, unknown>>(
             `SELECT b.origin, b.author_id, b.manual_kind, b.note, s.value, s.variable_id
            FROM ingest_batches b JOIN samples s ON s.batch_seq = b.seq WHERE b.id = $1`,
             [result.batchId],

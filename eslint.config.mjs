@@ -49,7 +49,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/env.ts', '**/*.test.ts', '**/*.config.ts', 'scripts/**', '**/test/**'],
+    files: ['**/env.ts', '**/*.test.ts', '**/*.config.ts', 'scripts/**', '**/bench/**', '**/test/**'],
     rules: { 'no-restricted-properties': 'off' },
   },
   {

@@ -49,7 +49,14 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/env.ts', '**/*.test.ts', '**/*.config.ts', 'scripts/**', '**/bench/**', '**/test/**'],
+    files: [
+      '**/env.ts',
+      '**/*.test.ts',
+      '**/*.config.ts',
+      'scripts/**',
+      '**/bench/**',
+      '**/test/**',
+    ],
     rules: { 'no-restricted-properties': 'off' },
   },
   {

@@ -93,14 +93,24 @@ describe('job catalog and workers', () => {
   });
 
   it('registers the catalog schedules idempotently', async () => {
-    expect(await registerSchedules(queues)).toEqual(['audit.anchor', 'audit.verify']);
-    await registerSchedules(queues);
+    expect(await registerSchedules(queues)).toEqual([
+      'pipeline.sweep',
+      'storage.partitions',
+      'audit.anchor',
+      'audit.verify',
+    ]);
+    await registerSchedules(queues, { 'pipeline.sweep': 5000 });
     const schedulers = await queues.maintenance.getJobSchedulers();
     expect(schedulers.map((s) => s.key).sort()).toEqual([
       'schedule:audit.anchor',
       'schedule:audit.verify',
+      'schedule:storage.partitions',
     ]);
     const verify = schedulers.find((s) => s.key === 'schedule:audit.verify');
     expect(verify).toMatchObject({ pattern: '15 5 * * *', tz: 'America/Bogota' });
+    // Upserted, not added: one sweep, at the interval given last.
+    const pipeline = await queues.pipeline.getJobSchedulers();
+    expect(pipeline).toHaveLength(1);
+    expect(pipeline[0]).toMatchObject({ key: 'schedule:pipeline.sweep', every: 5000 });
   });
 });

@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import type { Database } from '@anh/db';
 import { loadVariableIds, retentionCutoff, storeBatch } from '@anh/db/telemetry';
 import { AppError, isAppError } from '@anh/domain/errors';
@@ -134,7 +135,7 @@ export async function handleIngest(request: Request, deps: IngestDeps): Promise<
     const gzipped =
       (request.headers.get('content-encoding') ?? '').toLowerCase() === 'gzip'
         ? Buffer.from(body)
-        : (await import('node:zlib')).gzipSync(decoded, { level: 1 });
+        : gzipSync(decoded, { level: 1 });
     const stored = await storeBatch(deps.db, connector.tenantId, {
       batch,
       times,

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { Database } from '@anh/db';
 import { loadBindings } from '@anh/db/telemetry';
-import { bogotaDayOf, bogotaDayStart, SLOT_MS } from '@anh/domain/bogota-day';
+import { bogotaDayOf, SLOT_MS } from '@anh/domain/bogota-day';
 import { variableByCode } from '@anh/domain/catalog';
 import { FLAG } from '@anh/domain/rules';
 import {
@@ -413,11 +413,4 @@ export async function runAggregateStage(
     }
     return outcome;
   });
-}
-
-/** Start and end (epoch ms) of a Bogotá day, for readers of the slots. */
-export function dayBounds(day: string): { start: number; end: number } {
-  const start = bogotaDayStart(day);
-  if (!start.ok) throw new Error(`invalid day ${day}`);
-  return { start: start.ms, end: start.ms + 24 * 3600_000 };
 }

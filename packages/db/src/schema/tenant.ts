@@ -242,3 +242,111 @@ export const pipelineStages = pgTable('pipeline_stages', {
   stage: text('stage').primaryKey(),
   lastRunAt: timestamp('last_run_at', { withTimezone: true }),
 });
+
+/**
+ * Where the daily report goes (one row: id = 1). The password is sealed with AES-256-GCM
+ * (packages/domain/src/secret-box.ts) under a key from the environment; never stored clear.
+ */
+export const deliverySettings = pgTable(
+  'delivery_settings',
+  {
+    id: integer('id').primaryKey().default(1),
+    host: text('host').notNull(),
+    port: integer('port').notNull().default(21),
+    /** explicit: FTPS (AUTH TLS), the default; none: plain FTP, only where the target requires it. */
+    tlsMode: text('tls_mode', { enum: ['explicit', 'none'] })
+      .notNull()
+      .default('explicit'),
+    /** PEM of a private CA the target's certificate is signed by, when not a public one. */
+    tlsCaPem: text('tls_ca_pem'),
+    remoteDir: text('remote_dir').notNull().default('/'),
+    filePattern: text('file_pattern').notNull(),
+    username: text('username').notNull(),
+    passwordSealed: text('password_sealed').notNull(),
+    enabled: boolean('enabled').notNull().default(true),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    check('delivery_settings_single_row', sql`${t.id} = 1`),
+    check('delivery_settings_tls_mode', sql`${t.tlsMode} in ('explicit', 'none')`),
+    check('delivery_settings_port', sql`${t.port} between 1 and 65535`),
+  ],
+);
+
+/**
+ * Every daily report ever built, immutable (a trigger refuses changing what was signed):
+ * one row per day, field and version. Version 1 is the 06:00 report; a higher version is
+ * an amendment, with its reason and the engineer who made it.
+ */
+export const reports = pgTable(
+  'reports',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    day: date('day', { mode: 'string' }).notNull(),
+    siteId: uuid('site_id')
+      .notNull()
+      .references(() => sites.id, { onDelete: 'restrict' }),
+    version: integer('version').notNull(),
+    /** The canonical JSON, exactly as delivered. */
+    content: text('content').notNull(),
+    sha256: text('sha256').notNull(),
+    previousSha256: text('previous_sha256'),
+    fileName: text('file_name').notNull(),
+    blockingErrors: integer('blocking_errors').notNull(),
+    warnings: integer('warnings').notNull(),
+    amendmentReason: text('amendment_reason'),
+    amendedBy: uuid('amended_by'),
+    builtAt: timestamp('built_at', { withTimezone: true, precision: 3 }).notNull(),
+    /** Set once a delivery is verified; the only column that changes after insert. */
+    deliveredAt: timestamp('delivered_at', { withTimezone: true, precision: 3 }),
+  },
+  (t) => [
+    unique('reports_day_site_version_key').on(t.day, t.siteId, t.version),
+    unique('reports_file_name_key').on(t.fileName),
+    index('reports_undelivered_idx')
+      .on(t.day)
+      .where(sql`${t.deliveredAt} is null`),
+  ],
+);
+
+/** Every delivery attempt with what the server said: the receipt of a verified one. */
+export const reportDeliveries = pgTable(
+  'report_deliveries',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    reportId: uuid('report_id')
+      .notNull()
+      .references(() => reports.id, { onDelete: 'restrict' }),
+    startedAt: timestamp('started_at', { withTimezone: true, precision: 3 }).notNull(),
+    finishedAt: timestamp('finished_at', { withTimezone: true, precision: 3 }).notNull(),
+    outcome: text('outcome', { enum: ['verified', 'failed', 'already_there'] }).notNull(),
+    host: text('host').notNull(),
+    remotePath: text('remote_path').notNull(),
+    bytes: integer('bytes'),
+    /** SHA-256 of what the server gave back when read again (null: not readable). */
+    readBackSha256: text('read_back_sha256'),
+    /** The server's replies, in order (code and message). */
+    replies: jsonb('replies').notNull(),
+    error: text('error'),
+  },
+  (t) => [index('report_deliveries_report_idx').on(t.reportId)],
+);
+
+/** Alerts for people (delivery late, blocking validation errors…); sent by issue 10's channels. */
+export const alerts = pgTable(
+  'alerts',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    kind: text('kind').notNull(),
+    severity: text('severity', { enum: ['info', 'warning', 'critical'] }).notNull(),
+    /** Who must hear of it: roles of the tenant. */
+    audience: text('audience').array().notNull(),
+    /** One alert per subject and kind (e.g. the day's report): raising it twice is harmless. */
+    subject: text('subject').notNull(),
+    message: text('message').notNull(),
+    data: jsonb('data').notNull(),
+    raisedAt: timestamp('raised_at', { withTimezone: true, precision: 3 }).notNull(),
+    resolvedAt: timestamp('resolved_at', { withTimezone: true, precision: 3 }),
+  },
+  (t) => [unique('alerts_kind_subject_key').on(t.kind, t.subject)],
+);

@@ -12,6 +12,7 @@ export interface VariableBinding {
   pointCode: string;
   pointName: string;
   pointKind: PointKind;
+  siteId: string;
 }
 
 export async function loadBindings(client: pg.ClientBase): Promise<VariableBinding[]> {
@@ -19,7 +20,8 @@ export async function loadBindings(client: pg.ClientBase): Promise<VariableBindi
     `SELECT v.id, v.code, v.unit, v.rollover_at AS "rolloverAt",
             v.expected_per_slot AS "expectedPerSlot",
             s.atmospheric_pressure_psia AS "atmosphericPressurePsia",
-            p.code AS "pointCode", p.name AS "pointName", p.kind AS "pointKind"
+            p.code AS "pointCode", p.name AS "pointName", p.kind AS "pointKind",
+            p.site_id AS "siteId"
      FROM variables v
      JOIN measurement_points p ON p.id = v.point_id
      JOIN sites s ON s.id = p.site_id

@@ -1,0 +1,103 @@
+import type pg from 'pg';
+import { bogotaDayStart, SLOT_MS, SLOTS_PER_DAY } from '@anh/domain/bogota-day';
+import type { SlotAggregate } from '@anh/domain/aggregation';
+import { variableByCode } from '@anh/domain/catalog';
+import type { FieldDay, PointDay } from '@anh/domain/day-rules';
+import { AppError } from '@anh/domain/errors';
+import { loadBindings } from './bindings';
+
+/**
+ * One Bogotá day of stored 10-minute slots as the domain's FieldDay: every variable of the
+ * tenant (or of one site) with its 144 slots, a slot nobody aggregated being empty (M).
+ * What the day rules and the daily report read.
+ */
+function emptySlot(slot: number): SlotAggregate {
+  return {
+    slot,
+    count: 0,
+    mean: null,
+    min: null,
+    max: null,
+    first: null,
+    last: null,
+    completeness: 0,
+    flag: 'M',
+    delta: null,
+    counterEvent: null,
+    innerDelta: null,
+  };
+}
+
+export async function loadFieldDay(
+  client: pg.ClientBase,
+  day: string,
+  options: { siteId?: string } = {},
+): Promise<FieldDay> {
+  const start = bogotaDayStart(day);
+  if (!start.ok) throw new AppError('VALIDATION', `invalid day ${day}`);
+  const bindings = (await loadBindings(client)).filter(
+    (b) => !options.siteId || b.siteId === options.siteId,
+  );
+  const { rows } = await client.query<{
+    variable_id: string;
+    start: string;
+    count: number;
+    mean: number | null;
+    min: number | null;
+    max: number | null;
+    first: number | null;
+    last: number | null;
+    completeness: number;
+    flag: SlotAggregate['flag'];
+    delta: number | null;
+    counter_event: SlotAggregate['counterEvent'];
+    inner_delta: number | null;
+  }>(
+    `SELECT variable_id, (extract(epoch from slot_start) * 1000)::float8 AS start, count, mean,
+            min, max, first, last, completeness, flag, delta, counter_event, inner_delta
+     FROM slots WHERE slot_start >= $1 AND slot_start < $2`,
+    [new Date(start.ms).toISOString(), new Date(start.ms + SLOTS_PER_DAY * SLOT_MS).toISOString()],
+  );
+  const slotsOf = new Map<string, SlotAggregate[]>();
+  const empty = () => Array.from({ length: SLOTS_PER_DAY }, (_, k) => emptySlot(k));
+  for (const r of rows) {
+    let slots = slotsOf.get(r.variable_id);
+    if (!slots) slotsOf.set(r.variable_id, (slots = empty()));
+    const k = Math.floor((Number(r.start) - start.ms) / SLOT_MS);
+    slots[k] = {
+      slot: k,
+      count: r.count,
+      mean: r.mean,
+      min: r.min,
+      max: r.max,
+      first: r.first,
+      last: r.last,
+      completeness: r.completeness,
+      flag: r.flag,
+      delta: r.delta,
+      counterEvent: r.counter_event,
+      innerDelta: r.inner_delta,
+    };
+  }
+  const points = new Map<string, PointDay>();
+  for (const b of bindings) {
+    let point = points.get(b.pointCode);
+    if (!point)
+      points.set(
+        b.pointCode,
+        (point = { code: b.pointCode, name: b.pointName, kind: b.pointKind, variables: [] }),
+      );
+    const slots = slotsOf.get(b.id) ?? empty();
+    const isCounter = variableByCode(b.code)?.kind === 'totalizer';
+    point.variables.push({
+      code: b.code,
+      aggregation: {
+        day,
+        slots,
+        rejected: [],
+        total: isCounter ? slots.reduce((sum, s) => sum + (s.delta ?? 0), 0) : null,
+      },
+    });
+  }
+  return { day, points: [...points.values()] };
+}

@@ -23,6 +23,11 @@ export const workerEnvSchema = z.object({
   PIPELINE_SWEEP_EVERY_MS: z.coerce.number().int().min(500).max(600_000).default(30_000),
   /** A job whose worker died is taken again after this long. */
   JOB_LOCK_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
+  /**
+   * Keys that seal delivery credentials: `id:base64(32 bytes)[,id:key…]`, the first one
+   * current (rotation: docs/ARCHITECTURE.md). Without it reports are built but not sent.
+   */
+  SECRETS_KEYRING: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
 

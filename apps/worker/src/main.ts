@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import { createDatabase } from '@anh/db';
+import { parseKeyRing } from '@anh/domain/secret-box';
 import { readWorkerEnv } from './env';
 import { createHealthServer } from './health';
 import { createLogger } from './log';
@@ -30,6 +31,7 @@ const runtime = await startWorkerRuntime({
   },
   scheduleOverrides: { 'pipeline.sweep': env.PIPELINE_SWEEP_EVERY_MS },
   lockDurationMs: env.JOB_LOCK_MS,
+  ring: env.SECRETS_KEYRING ? parseKeyRing(env.SECRETS_KEYRING) : null,
 });
 const health = createHealthServer({ db, redis });
 health.listen(env.WORKER_HEALTH_PORT, env.WORKER_HEALTH_HOST);

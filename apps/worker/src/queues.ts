@@ -38,7 +38,10 @@ export async function enqueue<N extends JobName>(
   if (!parsed.success) throw validationError(`Payload of job ${name}`, parsed.error.issues);
   return queues[definition.queue].add(name, parsed.data, {
     attempts: definition.attempts,
-    backoff: { type: 'exponential', delay: definition.backoffMs },
+    backoff: {
+      type: ('backoffType' in definition && definition.backoffType) || 'exponential',
+      delay: definition.backoffMs,
+    },
     removeOnComplete: { age: 7 * 24 * 3600, count: 1000 },
     removeOnFail: { age: 30 * 24 * 3600 },
     ...(options.jobId ? { jobId: options.jobId } : {}),
@@ -129,6 +132,44 @@ export async function wakeAnalyse(
     {
       jobId: `analyse-${tenantId}-${day}-${Math.floor(nowMs / 10_000)}`,
       delayMs: 5_000,
+    },
+  );
+}
+
+/** Each tenant's 06:00 Bogotá scheduler for its daily report (upserted: safe to repeat). */
+export async function registerTenantReportSchedules(
+  queues: Queues,
+  tenantIds: readonly string[],
+): Promise<void> {
+  for (const tenantId of tenantIds) {
+    await queues.reports.upsertJobScheduler(
+      `report-daily-${tenantId}`,
+      { pattern: '0 6 * * *', tz: SCHEDULE_TIMEZONE },
+      {
+        name: 'report.daily',
+        data: { tenantId },
+        opts: {
+          attempts: JOBS['report.daily'].attempts,
+          backoff: { type: 'exponential', delay: JOBS['report.daily'].backoffMs },
+        },
+      },
+    );
+  }
+}
+
+export async function wakeDelivery(
+  queues: Queues,
+  tenantId: string,
+  reportId: string,
+  delayMs = 0,
+): Promise<void> {
+  await enqueue(
+    queues,
+    'report.deliver',
+    { tenantId, reportId },
+    {
+      jobId: `deliver-${reportId}-${delayMs > 0 ? 'held' : 'now'}`,
+      ...(delayMs > 0 ? { delayMs } : {}),
     },
   );
 }

@@ -4,7 +4,8 @@ import type { Database } from '@anh/db';
 import type { JobName } from './jobs/catalog';
 import type { PipelineSettings } from './jobs/handlers';
 import type { Logger } from './log';
-import { createQueues, registerSchedules, type Queues } from './queues';
+import type { KeyRing } from '@anh/domain/secret-box';
+import { createQueues, enqueue, registerSchedules, type Queues } from './queues';
 import { createWorkers } from './workers';
 
 /**
@@ -21,6 +22,8 @@ export interface WorkerRuntimeOptions {
   settings: PipelineSettings;
   scheduleOverrides?: Partial<Record<JobName, number>>;
   lockDurationMs?: number;
+  ring?: KeyRing | null;
+  now?: () => number;
 }
 
 export interface WorkerRuntime {
@@ -36,6 +39,8 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
   for (const queue of Object.values(queues))
     queue.on('error', (error) => options.log.warn('queue connection error', { error }));
   const scheduled = await registerSchedules(queues, options.scheduleOverrides);
+  // Each tenant's 06:00 scheduler now, and a backfill pass: days missed while down go out.
+  await enqueue(queues, 'schedules.sync', {}, { jobId: `schedules-sync-${Date.now()}` });
   let first = true;
   const onReady = () => {
     if (first) {
@@ -50,7 +55,14 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
   if (options.redis.status === 'ready') first = false;
   options.redis.on('ready', onReady);
   const workers = createWorkers(
-    { db: options.db, log: options.log, queues, settings: options.settings },
+    {
+      db: options.db,
+      log: options.log,
+      queues,
+      settings: options.settings,
+      ring: options.ring ?? null,
+      ...(options.now ? { now: options.now } : {}),
+    },
     {
       ...connection,
       concurrency: options.concurrency,

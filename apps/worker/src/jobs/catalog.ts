@@ -5,7 +5,7 @@ import { z } from 'zod';
  * enqueued and again when it is taken), how often it may be retried, how long it may
  * run, and when it runs by itself. Handlers live in ./handlers.ts.
  */
-export const QUEUES = ['pipeline', 'maintenance'] as const;
+export const QUEUES = ['pipeline', 'reports', 'maintenance'] as const;
 export type QueueName = (typeof QUEUES)[number];
 
 export interface JobDefinition<P extends z.ZodType = z.ZodType> {
@@ -13,6 +13,8 @@ export interface JobDefinition<P extends z.ZodType = z.ZodType> {
   payload: P;
   attempts: number;
   backoffMs: number;
+  /** exponential (default) or fixed. */
+  backoffType?: 'exponential' | 'fixed';
   timeoutMs: number;
   /** Repeats on its own: every N ms, or a cron pattern in America/Bogota. */
   schedule?: { every: number } | { pattern: string };
@@ -61,6 +63,36 @@ export const JOBS = {
     schedule: { every: 30_000 },
     description:
       'Safety net: wakes the stages of any tenant with work waiting in PostgreSQL (after a Redis loss, a missed wake-up).',
+  }),
+  'report.daily': job({
+    queue: 'reports',
+    payload: z.object({ tenantId: z.uuid(), day: z.iso.date().optional() }).strict(),
+    attempts: 10,
+    backoffMs: 30_000,
+    timeoutMs: 15 * 60_000,
+    description:
+      'At 06:00 Bogotá (one scheduler per tenant): builds the reports of every day not yet built, oldest first, and sends them.',
+  }),
+  'report.deliver': job({
+    queue: 'reports',
+    payload: z.object({ tenantId: z.uuid(), reportId: z.uuid() }).strict(),
+    // Fixed 60 s between attempts, for a week: past 06:50 people are alerted, and it keeps trying.
+    attempts: 10_080,
+    backoffMs: 60_000,
+    backoffType: 'fixed',
+    timeoutMs: 5 * 60_000,
+    description:
+      'Uploads one report by FTPS, verifies it and stores the receipt; retried until it is delivered.',
+  }),
+  'schedules.sync': job({
+    queue: 'maintenance',
+    payload: z.object({}).strict(),
+    attempts: 3,
+    backoffMs: 10_000,
+    timeoutMs: 60_000,
+    schedule: { every: 10 * 60_000 },
+    description:
+      'Gives every active tenant its 06:00 report scheduler (new tenants within 10 minutes).',
   }),
   'storage.partitions': job({
     queue: 'maintenance',

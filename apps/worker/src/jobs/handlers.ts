@@ -15,6 +15,12 @@ import { runValidateStage } from '../pipeline/validate';
 import { runAggregateStage } from '../pipeline/aggregate';
 import { runAnalyseStage } from '../pipeline/analyse';
 import { maintainPartitions } from '../pipeline/storage';
+import { buildDayReports, raiseAlert } from '@anh/db/reports';
+import { daysBetween, latestReportableDay } from '@anh/domain/delivery-schedule';
+import { bogotaDayOf } from '@anh/domain/bogota-day';
+import type { KeyRing } from '@anh/domain/secret-box';
+import { deliverReport } from '../delivery/deliver';
+import { enqueue, registerTenantReportSchedules, wakeDelivery } from '../queues';
 
 export interface PipelineSettings {
   /** A slot is aggregated this long after it closes (stragglers). */
@@ -37,6 +43,8 @@ export interface JobContext {
   queues?: Queues;
   settings?: PipelineSettings;
   now?: () => number;
+  /** Keys that open delivery credentials (SECRETS_KEYRING); null: delivery cannot run. */
+  ring?: KeyRing | null;
 }
 
 type Payload<N extends JobName> = z.output<(typeof JOBS)[N]['payload']>;
@@ -49,6 +57,30 @@ async function tenantIds(ctx: JobContext, only?: string): Promise<string[]> {
     .where(eq(controlTables.tenants.status, 'active'));
   const ids = rows.map((r) => r.id);
   return only ? ids.filter((id) => id === only) : ids;
+}
+
+/**
+ * Days whose reports are due and not built: from the day after the newest built one (or
+ * the tenant's first day) up to yesterday once it is 06:00 — a backfill after downtime.
+ */
+async function daysToReport(ctx: JobContext, tenantId: string, nowMs: number): Promise<string[]> {
+  const last = latestReportableDay(nowMs);
+  const known = await ctx.db.withTenantClient(tenantId, async (client) => {
+    const { rows } = await client.query<{ next: string | null; earliest: string | null }>(
+      `SELECT (SELECT to_char(max(day) + 1, 'YYYY-MM-DD') FROM reports WHERE version = 1) AS next,
+              (SELECT to_char(min(slot_start) AT TIME ZONE 'America/Bogota', 'YYYY-MM-DD') FROM slots) AS earliest`,
+    );
+    return rows[0]!;
+  });
+  const [tenant] = await ctx.db.control
+    .select({ createdAt: controlTables.tenants.createdAt })
+    .from(controlTables.tenants)
+    .where(eq(controlTables.tenants.id, tenantId));
+  // From the day after the newest report; before any, from the first day with data.
+  const created = bogotaDayOf(tenant?.createdAt.getTime() ?? nowMs);
+  const first =
+    known.next ?? (known.earliest && known.earliest < created ? known.earliest : created);
+  return first > last ? [] : daysBetween(first, last);
 }
 
 const settingsOf = (ctx: JobContext) => ctx.settings ?? DEFAULT_PIPELINE_SETTINGS;
@@ -105,6 +137,73 @@ export const handlers: Handlers = {
       if (waiting.batches || waiting.slots) woken.push(tenantId);
     }
     return { woken };
+  },
+
+  async 'report.daily'(ctx, { tenantId, day }) {
+    const now = nowOf(ctx);
+    const days = day ? [day] : await daysToReport(ctx, tenantId, now);
+    const built: Array<{ day: string; site: string; version: number; blockingErrors: number }> = [];
+    for (const d of days) {
+      for (const report of await buildDayReports(ctx.db, tenantId, d, { nowMs: now })) {
+        built.push({
+          day: d,
+          site: report.siteCode,
+          version: report.version,
+          blockingErrors: report.blockingErrors,
+        });
+        if (report.blockingErrors > 0)
+          await ctx.db.withTenantClient(tenantId, (client) =>
+            raiseAlert(client, {
+              kind: 'report.blocking_errors',
+              subject: `${d}/${report.siteCode}/v${report.version}`,
+              severity: 'warning',
+              audience: ['engineer'],
+              message: `El reporte del ${d} (${report.siteCode}) tiene ${report.blockingErrors} error(es) que bloquean. Si no se aprueba una corrección antes de las 06:40 se envía a las 06:40 con los datos tal como se validaron y sus banderas:\n- ${report.problems.slice(0, 30).join('\n- ')}`,
+              data: { day: d, site: report.siteCode, problems: report.problems },
+              nowMs: now,
+            }),
+          );
+      }
+    }
+    // Everything not yet delivered goes out, oldest first (also what a restart left behind).
+    const pending = await ctx.db.withTenantClient(tenantId, async (client) =>
+      (
+        await client.query<{ id: string }>(
+          `SELECT id FROM reports WHERE delivered_at IS NULL ORDER BY day, site_id, version`,
+        )
+      ).rows.map((r) => r.id),
+    );
+    if (ctx.queues)
+      for (const reportId of pending) await wakeDelivery(ctx.queues, tenantId, reportId);
+    return { days, built, pending: pending.length };
+  },
+
+  async 'report.deliver'(ctx, { tenantId, reportId }) {
+    const now = nowOf(ctx);
+    const outcome = await deliverReport(ctx.db, tenantId, reportId, {
+      nowMs: now,
+      ring: ctx.ring ?? null,
+    });
+    if (outcome.outcome === 'held' && ctx.queues)
+      await wakeDelivery(ctx.queues, tenantId, reportId, outcome.holdUntil! - now);
+    return outcome;
+  },
+
+  async 'schedules.sync'(ctx) {
+    const ids = await tenantIds(ctx);
+    if (ctx.queues) {
+      await registerTenantReportSchedules(ctx.queues, ids);
+      // Catch-up: a report day missed while the worker was down is built now (idempotent).
+      const hour = Math.floor(nowOf(ctx) / 3600_000);
+      for (const tenantId of ids)
+        await enqueue(
+          ctx.queues,
+          'report.daily',
+          { tenantId },
+          { jobId: `report-catchup-${tenantId}-${hour}` },
+        );
+    }
+    return { tenants: ids.length };
   },
 
   async 'storage.partitions'(ctx, payload) {

@@ -98,7 +98,7 @@ export async function deliverReport(
         receipt?.remotePath ?? report.file_name,
         receipt?.bytes ?? null,
         receipt?.readBackSha256 ?? null,
-        JSON.stringify(receipt?.replies ?? (failure?.details?.replies as unknown) ?? []),
+        JSON.stringify(receipt?.replies ?? failure?.details?.replies ?? []),
         failure?.message ?? null,
       ],
     );

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, statSync, truncateSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +17,8 @@ export interface TestFtpServer {
   user: string;
   password: string;
   uploads: string[];
+  /** The next upload is stored damaged (cut to half its size), as a faulty disk would. */
+  corruptNextUpload(): void;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -60,6 +62,7 @@ export async function createTestFtpServer(): Promise<TestFtpServer> {
   const password = 'ftp-test-password';
   const uploads: string[] = [];
   let server: FtpSrv | null = null;
+  let corrupt = false;
   return {
     port,
     root,
@@ -67,6 +70,9 @@ export async function createTestFtpServer(): Promise<TestFtpServer> {
     user,
     password,
     uploads,
+    corruptNextUpload() {
+      corrupt = true;
+    },
     async start() {
       server = new FtpSrv({
         url: `ftp://127.0.0.1:${port}`,
@@ -90,7 +96,12 @@ export async function createTestFtpServer(): Promise<TestFtpServer> {
       server.on('login', ({ connection, username, password: given }, resolve, reject) => {
         if (username !== user || given !== password) return reject(new Error('bad login'));
         connection.on('STOR', (error: unknown, fileName: string) => {
-          if (!error) uploads.push(fileName);
+          if (error) return;
+          uploads.push(fileName);
+          if (corrupt) {
+            corrupt = false;
+            truncateSync(fileName, Math.floor(statSync(fileName).size / 2));
+          }
         });
         resolve({ root });
       });

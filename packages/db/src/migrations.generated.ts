@@ -42,5 +42,9 @@ export const TENANT_MIGRATIONS: readonly MigrationSource[] = [
   {
     "tag": "0005_reports_immutable",
     "sql": "-- A built report is what was signed and sent: its content, hash and identity never change.\n-- Only delivered_at may be set (once). Corrections are new versions (amendments).\nCREATE FUNCTION \"reports_immutable\"() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n  IF TG_OP = 'DELETE' THEN\n    RAISE EXCEPTION 'reports are immutable: DELETE refused' USING ERRCODE = 'insufficient_privilege';\n  END IF;\n  IF (NEW.id, NEW.day, NEW.site_id, NEW.version, NEW.content, NEW.sha256, NEW.previous_sha256,\n      NEW.file_name, NEW.blocking_errors, NEW.warnings, NEW.amendment_reason, NEW.amended_by, NEW.built_at)\n     IS DISTINCT FROM\n     (OLD.id, OLD.day, OLD.site_id, OLD.version, OLD.content, OLD.sha256, OLD.previous_sha256,\n      OLD.file_name, OLD.blocking_errors, OLD.warnings, OLD.amendment_reason, OLD.amended_by, OLD.built_at)\n     OR (OLD.delivered_at IS NOT NULL AND NEW.delivered_at IS DISTINCT FROM OLD.delivered_at) THEN\n    RAISE EXCEPTION 'reports are immutable: only delivered_at may be set, once' USING ERRCODE = 'insufficient_privilege';\n  END IF;\n  RETURN NEW;\nEND\n$$;\n--> statement-breakpoint\nCREATE TRIGGER \"reports_no_change\" BEFORE UPDATE OR DELETE ON \"reports\"\n  FOR EACH ROW EXECUTE FUNCTION \"reports_immutable\"();\n"
+  },
+  {
+    "tag": "0006_reports_chain_order",
+    "sql": "ALTER TABLE \"reports\" ADD COLUMN \"chain_seq\" bigint NOT NULL GENERATED ALWAYS AS IDENTITY (sequence name \"reports_chain_seq_seq\" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1);"
   }
 ];

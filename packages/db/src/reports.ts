@@ -87,7 +87,7 @@ async function buildOne(
 ): Promise<StoredReport> {
   const fieldDay = await loadFieldDay(client, day, { siteId: site.id });
   const { rows: previous } = await client.query<{ sha256: string }>(
-    `SELECT sha256 FROM reports WHERE site_id = $1 ORDER BY built_at DESC, version DESC LIMIT 1`,
+    `SELECT sha256 FROM reports WHERE site_id = $1 ORDER BY chain_seq DESC LIMIT 1`,
     [site.id],
   );
   const built = buildDailyReport({

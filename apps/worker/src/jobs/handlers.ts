@@ -66,11 +66,19 @@ async function tenantIds(ctx: JobContext, only?: string): Promise<string[]> {
 async function daysToReport(ctx: JobContext, tenantId: string, nowMs: number): Promise<string[]> {
   const last = latestReportableDay(nowMs);
   const known = await ctx.db.withTenantClient(tenantId, async (client) => {
-    const { rows } = await client.query<{ next: string | null; earliest: string | null }>(
-      `SELECT (SELECT to_char(max(day) + 1, 'YYYY-MM-DD') FROM reports WHERE version = 1) AS next,
-              (SELECT to_char(min(slot_start) AT TIME ZONE 'America/Bogota', 'YYYY-MM-DD') FROM slots) AS earliest`,
-    );
-    return rows[0]!;
+    const next = (
+      await client.query<{ day: string | null }>(
+        `SELECT to_char(max(day) + 1, 'YYYY-MM-DD') AS day FROM reports WHERE version = 1`,
+      )
+    ).rows[0]?.day;
+    if (next) return { next, earliest: null };
+    // Only before the first report: the first day with data (a scan, once).
+    const earliest = (
+      await client.query<{ day: string | null }>(
+        `SELECT to_char(min(slot_start) AT TIME ZONE 'America/Bogota', 'YYYY-MM-DD') AS day FROM slots`,
+      )
+    ).rows[0]?.day;
+    return { next: null, earliest: earliest ?? null };
   });
   const [tenant] = await ctx.db.control
     .select({ createdAt: controlTables.tenants.createdAt })

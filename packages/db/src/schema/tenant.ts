@@ -282,6 +282,8 @@ export const reports = pgTable(
   'reports',
   {
     id: uuid('id').primaryKey().defaultRandom(),
+    /** Order of building: the hash chain runs in this order. */
+    chainSeq: bigint('chain_seq', { mode: 'number' }).notNull().generatedAlwaysAsIdentity(),
     day: date('day', { mode: 'string' }).notNull(),
     siteId: uuid('site_id')
       .notNull()

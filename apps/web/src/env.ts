@@ -29,6 +29,8 @@ export const webEnvSchema = z.object({
     .min(1024)
     .default(8 * 1024 * 1024),
   INGEST_MAX_BATCHES_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+  /** Keys that seal delivery credentials (same value as the worker's; see docs/ARCHITECTURE.md). */
+  SECRETS_KEYRING: z.string().min(1).optional(),
 });
 
 export type WebEnv = z.infer<typeof webEnvSchema>;

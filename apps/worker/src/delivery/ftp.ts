@@ -144,3 +144,48 @@ export function asAppError(error: unknown): AppError {
     });
   return new AppError('UNAVAILABLE', (error as Error).message);
 }
+
+/**
+ * The admin's "test connection": logs in as delivery would (same TLS rules), makes sure the
+ * remote folder exists and lists it. Uploads nothing.
+ */
+export async function testConnection(
+  target: DeliveryTarget,
+  options: { timeoutMs?: number } = {},
+): Promise<
+  | { ok: true; replies: UploadReceipt['replies']; files: number }
+  | { ok: false; error: string; replies: UploadReceipt['replies'] }
+> {
+  const client = new Client(options.timeoutMs ?? 10_000);
+  const replies: UploadReceipt['replies'] = [];
+  try {
+    const login = await client.access({
+      host: target.host,
+      port: target.port,
+      user: target.username,
+      password: target.password,
+      secure: target.tlsMode === 'explicit',
+      ...(target.tlsMode === 'explicit'
+        ? {
+            secureOptions: {
+              rejectUnauthorized: true,
+              ...(target.tlsCaPem ? { ca: target.tlsCaPem } : {}),
+            },
+          }
+        : {}),
+    });
+    replies.push({ step: 'login', code: login.code, message: login.message.trim().slice(0, 300) });
+    await client.ensureDir(target.remoteDir.replace(/\/+$/, '') || '/');
+    const files = await client.list();
+    replies.push({
+      step: 'list',
+      code: 226,
+      message: `${files.length} entries in ${target.remoteDir}`,
+    });
+    return { ok: true, replies, files: files.length };
+  } catch (error) {
+    return { ok: false, error: (error as Error).message, replies };
+  } finally {
+    client.close();
+  }
+}

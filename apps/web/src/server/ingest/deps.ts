@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import { createQueues, wakeValidate, type Queues } from '@anh/worker/queues';
 import { webEnv } from '~/env';
+import { parseKeyRing, type KeyRing } from '@anh/domain/secret-box';
 import { getDb } from '../db';
 import { CredentialCache } from './credential-cache';
 import { VariableIdCache, type IngestDeps } from './handle';
@@ -9,7 +10,7 @@ import { RateLimiter } from './rate-limit';
 // One set per server process (kept on globalThis for the same reason as getDb()).
 const globalForIngest = globalThis as unknown as { anhIngest?: IngestDeps; anhQueues?: Queues };
 
-function queues(): Queues {
+export function queues(): Queues {
   if (!globalForIngest.anhQueues) {
     const env = webEnv();
     // Fail fast while Redis is away: the batch is already committed, and the worker's
@@ -49,4 +50,15 @@ export function ingestDeps(): IngestDeps {
     };
   }
   return globalForIngest.anhIngest;
+}
+
+let ring: KeyRing | null | undefined;
+
+/** The delivery credentials' key ring from SECRETS_KEYRING, or null when unset. */
+export function keyRing(): KeyRing | null {
+  if (ring === undefined) {
+    const spec = webEnv().SECRETS_KEYRING;
+    ring = spec ? parseKeyRing(spec) : null;
+  }
+  return ring;
 }

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { findMembership, type Database, type TenantTx } from '@anh/db';
 import { isAppError } from '@anh/domain/errors';
 import { slugSchema, type MemberRole } from '@anh/domain/tenancy';
+import type { KeyRing } from '@anh/domain/secret-box';
 
 export interface Context {
   db: Database;
@@ -13,6 +14,10 @@ export interface Context {
   wakePipeline?: (tenantId: string) => Promise<void>;
   /** Readings older than this many months are refused (default 60, the ANH's five years). */
   retentionMonths?: number;
+  /** Sends a report now (absent: the next 06:00 run or catch-up sends it). */
+  wakeDelivery?: (tenantId: string, reportId: string) => Promise<void>;
+  /** Keys for delivery credentials (SECRETS_KEYRING); null: they cannot be saved or opened. */
+  ring?: KeyRing | null;
 }
 
 const t = initTRPC.context<Context>().create({ transformer: superjson });

@@ -1,5 +1,6 @@
 import { createCallerFactory, createTRPCRouter } from './init';
 import { fieldRouter } from './routers/field';
+import { deliveryRouter } from './routers/delivery';
 import { meRouter } from './routers/me';
 import { readingsRouter } from './routers/readings';
 
@@ -7,6 +8,7 @@ export const appRouter = createTRPCRouter({
   me: meRouter,
   field: fieldRouter,
   readings: readingsRouter,
+  delivery: deliveryRouter,
 });
 
 export type AppRouter = typeof appRouter;

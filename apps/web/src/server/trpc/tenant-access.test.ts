@@ -43,6 +43,10 @@ beforeAll(async () => {
 const tenantProcedures = {
   'field.overview': (caller: ReturnType<typeof callerFor>, tenantSlug: string) =>
     caller.field.overview({ tenantSlug }),
+  'delivery.settings': (caller: ReturnType<typeof callerFor>, tenantSlug: string) =>
+    caller.delivery.settings({ tenantSlug }),
+  'delivery.reports': (caller: ReturnType<typeof callerFor>, tenantSlug: string) =>
+    caller.delivery.reports({ tenantSlug }),
   'readings.addManual': (caller: ReturnType<typeof callerFor>, tenantSlug: string) =>
     caller.readings.addManual({
       tenantSlug,

@@ -2,7 +2,8 @@ import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { getServerSession } from 'next-auth';
 import { authOptions, sessionUserId } from '~/server/auth';
 import { getDb } from '~/server/db';
-import { ingestDeps } from '~/server/ingest/deps';
+import { ingestDeps, keyRing, queues } from '~/server/ingest/deps';
+import { wakeDelivery } from '@anh/worker/queues';
 import { appRouter } from '~/server/trpc/root';
 
 function handler(req: Request) {
@@ -15,6 +16,9 @@ function handler(req: Request) {
       userId: sessionUserId(await getServerSession(authOptions())),
       wakePipeline: ingestDeps().wake,
       retentionMonths: ingestDeps().retentionMonths,
+      wakeDelivery: (tenantId: string, reportId: string) =>
+        wakeDelivery(queues(), tenantId, reportId),
+      ring: keyRing(),
     }),
   });
 }

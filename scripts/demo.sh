@@ -15,6 +15,10 @@ if [ ! -f .data/dev.env ]; then
     echo "DEMO_PASSWORD=$(node -e "console.log('demo-' + require('crypto').randomBytes(6).toString('base64url'))")"
   } > .data/dev.env
 fi
+# Added later than the others: old .data/dev.env files get it too.
+if ! grep -q '^SECRETS_KEYRING=' .data/dev.env; then
+  echo "SECRETS_KEYRING=k1:$(node -e "console.log(require('crypto').randomBytes(32).toString('base64'))")" >> .data/dev.env
+fi
 set -a
 # shellcheck disable=SC1091
 . .data/dev.env

@@ -16,7 +16,12 @@ import {
   provisionTenant,
   tenantTables,
 } from '@anh/db';
-import { loadBindings } from '@anh/db/telemetry';
+import { saveDeliverySettings } from '@anh/db/reports';
+import { ensurePartitionsFor, loadBindings } from '@anh/db/telemetry';
+import { bogotaDayOf, bogotaDayStart, previousBogotaDay } from '@anh/domain/bogota-day';
+import { variableByCode } from '@anh/domain/catalog';
+import { parseKeyRing } from '@anh/domain/secret-box';
+import { createTestFtpServer } from '@anh/worker/test-ftp-server';
 import { seedField, seedMembership, seedUser } from '@anh/db/seed';
 import { DEMO_FIELD, DEMO_OPERATOR } from '@anh/domain/simulation';
 import type { MemberRole } from '@anh/domain/tenancy';
@@ -27,6 +32,7 @@ const env = z
     TENANT_ROLE_SECRET: z.string().min(32),
     NEXTAUTH_URL: z.string().url(),
     DEMO_PASSWORD: z.string().min(8),
+    SECRETS_KEYRING: z.string().min(1),
   })
   .parse(process.env);
 
@@ -100,7 +106,73 @@ if (!connector) {
   writeFileSync(credentialFile, JSON.stringify(connector), { mode: 0o600 });
 }
 const bindings = await db.withTenantClient(tenant.id, loadBindings);
+
+// A stand-in for the ANH's FTPS server on 127.0.0.1:2121 (files in .data/anh-ftp/root), the
+// demo tenant's delivery target. With yesterday's slots seeded (when missing), the worker's
+// catch-up builds yesterday's report as soon as it is past 06:00 Bogotá, and delivers it.
+const anhFtpDir = resolve('.data/anh-ftp');
+const anhFtp = await createTestFtpServer({
+  port: 2121,
+  dir: anhFtpDir,
+  password: env.DEMO_PASSWORD,
+});
+await anhFtp.start();
+await saveDeliverySettings(
+  db,
+  tenant.id,
+  {
+    host: '127.0.0.1',
+    port: anhFtp.port,
+    tlsMode: 'explicit',
+    tlsCaPem: anhFtp.caPem,
+    remoteDir: '/reportes',
+    username: anhFtp.user,
+    password: anhFtp.password,
+  },
+  { ring: parseKeyRing(env.SECRETS_KEYRING), actor: 'system:demo' },
+);
+await seedYesterday();
 await db.close();
+
+/** Yesterday's 144 slots for every variable (plausible values, counters rising), once. */
+async function seedYesterday(): Promise<void> {
+  const yesterday = previousBogotaDay(bogotaDayOf(Date.now()));
+  const start = (bogotaDayStart(yesterday) as { ok: true; ms: number }).ms;
+  await ensurePartitionsFor(db, tenant.id, { first: start, last: start + 86_400_000 });
+  await db.withTenantClient(tenant.id, async (client) => {
+    const { rows } = await client.query<{ n: string }>(
+      'SELECT count(*) AS n FROM slots WHERE slot_start >= $1 AND slot_start < $2',
+      [new Date(start).toISOString(), new Date(start + 86_400_000).toISOString()],
+    );
+    if (Number(rows[0]!.n) > 0) return;
+    const variable: string[] = [];
+    const slotStart: string[] = [];
+    const mean: number[] = [];
+    const first: number[] = [];
+    const last: number[] = [];
+    const delta: Array<number | null> = [];
+    for (const b of bindings) {
+      const definition = variableByCode(b.code);
+      if (!definition) continue;
+      const [lo, hi] = definition.typicalRange;
+      const counter = definition.kind === 'totalizer';
+      for (let k = 0; k < 144; k++) {
+        const value = counter ? 100_000 + k * 25 : lo + (hi - lo) * (0.5 + 0.05 * Math.sin(k / 9));
+        variable.push(b.id);
+        slotStart.push(new Date(start + k * 600_000).toISOString());
+        mean.push(value);
+        first.push(counter ? value - 25 : value);
+        last.push(value);
+        delta.push(counter ? 25 : null);
+      }
+    }
+    await client.query(
+      `INSERT INTO slots (variable_id, slot_start, count, mean, min, max, first, last, completeness, flag, delta, inner_delta)
+       SELECT v, s, 10, m, m, m, f, l, 1, 'G', d, d FROM unnest($1::uuid[], $2::timestamptz[], $3::float8[], $4::float8[], $5::float8[], $6::float8[]) AS u(v, s, m, f, l, d)`,
+      [variable, slotStart, mean, first, last, delta],
+    );
+  });
+}
 
 /**
  * The simulator writes a connector configuration whose tags name a point and a variable;
@@ -214,6 +286,8 @@ console.log(`
   Web:     ${env.NEXTAUTH_URL}
   Worker:  http://127.0.0.1:3001/health
   Campo simulado / simulated field: Modbus TCP :5020, OPC UA :4840, MQTT :1883
+  ANH (FTPS, stand-in): 127.0.0.1:2121 → ${anhFtpDir}/root/reportes (yesterday's report
+    is built and delivered once it is past 06:00 Bogotá)
   Conector / connector: http://127.0.0.1:7070/status  (config ${connectorConfig})
   Datos / data: the connector uploads every few seconds; 10-minute slots appear ~15 s
   after each slot closes (the counts are printed here every minute).
@@ -236,7 +310,9 @@ const statusTimer = setInterval(() => {
         `SELECT (SELECT count(*) FROM ingest_batches) AS batches,
                 (SELECT count(*) FROM samples) AS samples,
                 (SELECT count(*) FROM slots) AS slots,
-                (SELECT to_char(max(slot_start) AT TIME ZONE 'America/Bogota', 'YYYY-MM-DD HH24:MI') FROM slots) AS "lastSlotBogota"`,
+                (SELECT to_char(max(slot_start) AT TIME ZONE 'America/Bogota', 'YYYY-MM-DD HH24:MI') FROM slots) AS "lastSlotBogota",
+                (SELECT count(*) FROM reports) AS reports,
+                (SELECT count(*) FROM reports WHERE delivered_at IS NOT NULL) AS "reportsDelivered"`,
       );
       console.log(`demo: ${JSON.stringify(rows[0])}`);
     })
@@ -249,6 +325,7 @@ function stop(): void {
   stopping = true;
   clearInterval(statusTimer);
   void statusDb.close();
+  void anhFtp.stop();
   for (const child of children) child.kill('SIGTERM');
 }
 process.on('SIGINT', stop);

@@ -1,12 +1,13 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, statSync, truncateSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, truncateSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FtpSrv } from 'ftp-srv';
 
 /**
- * A real FTP server on 127.0.0.1 (npm ftp-srv) with explicit TLS (AUTH TLS) under a
+ * A real FTP server on 127.0.0.1 (npm ftp-srv), for tests and as the demo's stand-in for
+ * the ANH's server, with explicit TLS (AUTH TLS) under a
  * self-signed certificate made here, one user, files in a temporary folder. It can be
  * stopped and started again on the same port to play an outage, and counts the uploads.
  */
@@ -31,35 +32,39 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-export async function createTestFtpServer(): Promise<TestFtpServer> {
-  const dir = mkdtempSync(join(tmpdir(), 'anh-ftp-'));
+export async function createTestFtpServer(
+  options: { port?: number; dir?: string; password?: string } = {},
+): Promise<TestFtpServer> {
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'anh-ftp-'));
   const root = join(dir, 'root');
-  mkdirSync(root);
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '2',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-      '-keyout',
-      join(dir, 'key.pem'),
-      '-out',
-      join(dir, 'cert.pem'),
-    ],
-    { stdio: 'ignore' },
-  );
+  mkdirSync(root, { recursive: true });
+  // A kept folder keeps its certificate (the demo's delivery settings trust it).
+  if (!existsSync(join(dir, 'cert.pem')))
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '3650',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+      ],
+      { stdio: 'ignore' },
+    );
   const caPem = readFileSync(join(dir, 'cert.pem'), 'utf8');
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const user = 'anh';
-  const password = 'ftp-test-password';
+  const password = options.password ?? 'ftp-test-password';
   const uploads: string[] = [];
   let server: FtpSrv | null = null;
   let corrupt = false;

@@ -95,6 +95,7 @@ describe('job catalog and workers', () => {
   it('registers the catalog schedules idempotently', async () => {
     expect(await registerSchedules(queues)).toEqual([
       'pipeline.sweep',
+      'schedules.sync',
       'storage.partitions',
       'audit.anchor',
       'audit.verify',
@@ -104,6 +105,7 @@ describe('job catalog and workers', () => {
     expect(schedulers.map((s) => s.key).sort()).toEqual([
       'schedule:audit.anchor',
       'schedule:audit.verify',
+      'schedule:schedules.sync',
       'schedule:storage.partitions',
     ]);
     const verify = schedulers.find((s) => s.key === 'schedule:audit.verify');

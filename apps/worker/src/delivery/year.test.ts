@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Tenant } from '@anh/db';
@@ -20,6 +20,7 @@ import { createTestFtpServer, type TestFtpServer } from '../../test/ftp-server';
  * down before and past 06:50, the worker down three days, late data and its amendment, a
  * damaged upload. At the end: 365 reports, each delivered exactly once (one amended
  * explicitly), every file on the server equal to what was signed, and the hash chain whole.
+ * A worker that died between the rename and its record is covered too (day 150).
  * Plain FTP here for speed; FTPS is exercised by delivery.test.ts.
  */
 const testDb = useTestDatabase();
@@ -118,6 +119,16 @@ describe('a simulated year', () => {
       }
       if (i === 300) ftp.corruptNextUpload();
       await run('report.daily', { tenantId: tenant.id }, at);
+      if (i === 150) {
+        // The worker died after the rename and before recording it: the file is there, the
+        // database does not know. The next attempt finds the same bytes and records them.
+        const [report] = await rows<{ file_name: string; content: string }>(
+          'SELECT file_name, content FROM reports WHERE day = $1',
+          [day],
+        );
+        mkdirSync(join(ftp.root, 'anh'), { recursive: true });
+        writeFileSync(join(ftp.root, 'anh', report!.file_name), report!.content);
+      }
       await deliverPending(at, serverUpFrom);
       if (day === DAYS[250]) {
         // Late data for yesterday arrived after its report went: an engineer amends it.
@@ -188,6 +199,12 @@ describe('a simulated year', () => {
     );
     expect(attempts300.map((a) => a.outcome)).toEqual(['failed', 'verified']);
     expect(attempts300[0]!.error).toMatch(/server reports \d+ bytes, expected \d+/);
+    const day150 = reports.find((r) => r.day === DAYS[150])!;
+    const attempts150 = await rows<{ outcome: string }>(
+      'SELECT outcome FROM report_deliveries WHERE report_id = $1',
+      [day150.id],
+    );
+    expect(attempts150.map((a) => a.outcome)).toEqual(['already_there']);
     // The three days the worker was down were built the next morning, in order.
     const caughtUp = reports.filter((r) => workerDown.has(r.day) || r.day === DAYS[203]);
     expect(new Set(caughtUp.map((r) => r.delivered_at!.getTime())).size).toBe(1);

@@ -1,8 +1,9 @@
-import { and, eq, isNull } from 'drizzle-orm';
+import { randomBytes } from 'node:crypto';
+import { and, eq, gt, isNull } from 'drizzle-orm';
 import { AppError } from '@anh/domain/errors';
-import { generateToken, hashSecret, verifySecret } from '@anh/domain/secrets';
+import { generateToken, hashSecret, sha256Hex, verifySecret } from '@anh/domain/secrets';
 import type { Database } from './client';
-import { connectorCredentials, tenants } from './schema/control';
+import { connectorCredentials, enrollmentCodes, tenants } from './schema/control';
 import { appendControlAudit } from './audit-store';
 
 /**
@@ -26,21 +27,43 @@ export async function createConnectorCredential(
   const keyId = `ck_${generateToken(12)}`;
   const secret = generateToken(32);
   const secretHash = await hashSecret(secret);
-  const connectorId = await db.control.transaction(async (tx) => {
-    const [row] = await tx
-      .insert(connectorCredentials)
-      .values({ tenantId, name: input.name, keyId, secretHash, createdBy: input.createdBy ?? null })
-      .returning({ id: connectorCredentials.id });
-    await appendControlAudit(tx, {
-      actor: input.actor,
-      action: 'connector.credential_created',
-      entity: 'connector',
-      entityId: row!.id,
-      data: { tenantId, name: input.name, keyId },
-    });
-    return row!.id;
-  });
+  const connectorId = await db.control.transaction((tx) =>
+    insertCredential(tx, tenantId, { ...input, keyId, secretHash }),
+  );
   return { connectorId, keyId, secret, token: `${keyId}.${secret}` };
+}
+
+type ControlTx = Parameters<Parameters<Database['control']['transaction']>[0]>[0];
+
+async function insertCredential(
+  tx: ControlTx,
+  tenantId: string,
+  input: {
+    name: string;
+    createdBy?: string | null;
+    actor: string;
+    keyId: string;
+    secretHash: string;
+  },
+): Promise<string> {
+  const [row] = await tx
+    .insert(connectorCredentials)
+    .values({
+      tenantId,
+      name: input.name,
+      keyId: input.keyId,
+      secretHash: input.secretHash,
+      createdBy: input.createdBy ?? null,
+    })
+    .returning({ id: connectorCredentials.id });
+  await appendControlAudit(tx, {
+    actor: input.actor,
+    action: 'connector.credential_created',
+    entity: 'connector',
+    entityId: row!.id,
+    data: { tenantId, name: input.name, keyId: input.keyId },
+  });
+  return row!.id;
 }
 
 export interface ConnectorIdentity {
@@ -88,4 +111,141 @@ export async function authenticateConnector(
     maxBodyBytes: row.maxBodyBytes,
     maxBatchesPerMinute: row.maxBatchesPerMinute,
   };
+}
+
+/** Letters and digits that cannot be misread on a site PC's screen (no 0/O, 1/I/L). */
+const CODE_ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
+
+function newEnrollmentCode(): string {
+  const bytes = randomBytes(12);
+  const chars = [...bytes].map((b) => CODE_ALPHABET[b % CODE_ALPHABET.length]);
+  return `${chars.slice(0, 4).join('')}-${chars.slice(4, 8).join('')}-${chars.slice(8).join('')}`;
+}
+
+/** A one-time code for `anh-connector enroll`, shown once; valid `ttlMs` (default 24 h). */
+export async function createEnrollmentCode(
+  db: Database,
+  tenantId: string,
+  input: { connectorName: string; createdBy: string | null; nowMs: number; ttlMs?: number },
+): Promise<{ code: string; expiresAt: Date }> {
+  const code = newEnrollmentCode();
+  const expiresAt = new Date(input.nowMs + (input.ttlMs ?? 24 * 3600_000));
+  await db.control.transaction(async (tx) => {
+    const [row] = await tx
+      .insert(enrollmentCodes)
+      .values({
+        tenantId,
+        connectorName: input.connectorName,
+        codeHash: sha256Hex(code),
+        createdBy: input.createdBy,
+        expiresAt,
+      })
+      .returning({ id: enrollmentCodes.id });
+    await appendControlAudit(tx, {
+      actor: input.createdBy ? `user:${input.createdBy}` : 'system',
+      action: 'connector.enrollment_code_created',
+      entity: 'enrollment_code',
+      entityId: row!.id,
+      data: { tenantId, connectorName: input.connectorName, expiresAt: expiresAt.toISOString() },
+    });
+  });
+  return { code, expiresAt };
+}
+
+/**
+ * Trades a one-time code for a connector credential (once). Unknown, used and expired
+ * codes are one answer, NOT_FOUND, so the endpoint says nothing about which it was.
+ */
+export async function enrollConnector(
+  db: Database,
+  input: { code: string; hostname: string; connectorVersion: string; nowMs: number },
+): Promise<{ connectorId: string; tenantSlug: string; keyId: string; secret: string }> {
+  const keyId = `ck_${generateToken(12)}`;
+  const secret = generateToken(32);
+  const secretHash = await hashSecret(secret);
+  return db.control.transaction(async (tx) => {
+    const [code] = await tx
+      .select({
+        id: enrollmentCodes.id,
+        tenantId: enrollmentCodes.tenantId,
+        connectorName: enrollmentCodes.connectorName,
+        tenantSlug: tenants.slug,
+        tenantStatus: tenants.status,
+      })
+      .from(enrollmentCodes)
+      .innerJoin(tenants, eq(tenants.id, enrollmentCodes.tenantId))
+      .where(
+        and(
+          eq(enrollmentCodes.codeHash, sha256Hex(input.code)),
+          isNull(enrollmentCodes.usedAt),
+          gt(enrollmentCodes.expiresAt, new Date(input.nowMs)),
+        ),
+      )
+      .for('update');
+    if (!code || code.tenantStatus !== 'active')
+      throw new AppError('NOT_FOUND', 'the code is unknown, expired or already used');
+    const connectorId = await insertCredential(tx, code.tenantId, {
+      name: code.connectorName,
+      actor: `enrollment:${input.hostname}`,
+      keyId,
+      secretHash,
+    });
+    await tx
+      .update(enrollmentCodes)
+      .set({ usedAt: new Date(input.nowMs), connectorId, usedFromHost: input.hostname })
+      .where(eq(enrollmentCodes.id, code.id));
+    return { connectorId, tenantSlug: code.tenantSlug, keyId, secret };
+  });
+}
+
+export interface ConnectorSummary {
+  id: string;
+  name: string;
+  createdAt: Date;
+  lastSeenAt: Date | null;
+  revokedAt: Date | null;
+}
+
+export async function listConnectors(db: Database, tenantId: string): Promise<ConnectorSummary[]> {
+  return db.control
+    .select({
+      id: connectorCredentials.id,
+      name: connectorCredentials.name,
+      createdAt: connectorCredentials.createdAt,
+      lastSeenAt: connectorCredentials.lastUsedAt,
+      revokedAt: connectorCredentials.revokedAt,
+    })
+    .from(connectorCredentials)
+    .where(eq(connectorCredentials.tenantId, tenantId))
+    .orderBy(connectorCredentials.createdAt);
+}
+
+/** Revokes a connector of this tenant (NOT_FOUND for another tenant's id). */
+export async function revokeConnector(
+  db: Database,
+  tenantId: string,
+  connectorId: string,
+  input: { actor: string; nowMs: number },
+): Promise<void> {
+  await db.control.transaction(async (tx) => {
+    const revoked = await tx
+      .update(connectorCredentials)
+      .set({ revokedAt: new Date(input.nowMs) })
+      .where(
+        and(
+          eq(connectorCredentials.id, connectorId),
+          eq(connectorCredentials.tenantId, tenantId),
+          isNull(connectorCredentials.revokedAt),
+        ),
+      )
+      .returning({ id: connectorCredentials.id });
+    if (revoked.length === 0) throw new AppError('NOT_FOUND', 'connector not found');
+    await appendControlAudit(tx, {
+      actor: input.actor,
+      action: 'connector.revoked',
+      entity: 'connector',
+      entityId: connectorId,
+      data: { tenantId },
+    });
+  });
 }

@@ -31,6 +31,11 @@ export { findMembership, listMemberships, type Membership } from './memberships'
 export {
   authenticateConnector,
   createConnectorCredential,
+  createEnrollmentCode,
+  enrollConnector,
+  listConnectors,
+  revokeConnector,
+  type ConnectorSummary,
   type ConnectorIdentity,
   type NewConnectorCredential,
 } from './connectors';

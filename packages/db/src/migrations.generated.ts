@@ -15,6 +15,10 @@ export const CONTROL_MIGRATIONS: readonly MigrationSource[] = [
   {
     "tag": "0002_connector_limits",
     "sql": "ALTER TABLE \"control\".\"connector_credentials\" ADD COLUMN \"max_body_bytes\" integer;--> statement-breakpoint\nALTER TABLE \"control\".\"connector_credentials\" ADD COLUMN \"max_batches_per_minute\" integer;"
+  },
+  {
+    "tag": "0003_enrollment_codes",
+    "sql": "CREATE TABLE \"control\".\"enrollment_codes\" (\n\t\"id\" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,\n\t\"tenant_id\" uuid NOT NULL,\n\t\"connector_name\" text NOT NULL,\n\t\"code_hash\" char(64) NOT NULL,\n\t\"created_by\" uuid,\n\t\"expires_at\" timestamp with time zone NOT NULL,\n\t\"used_at\" timestamp with time zone,\n\t\"connector_id\" uuid,\n\t\"used_from_host\" text,\n\t\"created_at\" timestamp with time zone DEFAULT now() NOT NULL,\n\tCONSTRAINT \"enrollment_codes_code_hash_unique\" UNIQUE(\"code_hash\")\n);\n--> statement-breakpoint\nALTER TABLE \"control\".\"enrollment_codes\" ADD CONSTRAINT \"enrollment_codes_tenant_id_tenants_id_fk\" FOREIGN KEY (\"tenant_id\") REFERENCES \"control\".\"tenants\"(\"id\") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint\nALTER TABLE \"control\".\"enrollment_codes\" ADD CONSTRAINT \"enrollment_codes_created_by_users_id_fk\" FOREIGN KEY (\"created_by\") REFERENCES \"control\".\"users\"(\"id\") ON DELETE set null ON UPDATE no action;--> statement-breakpoint\nALTER TABLE \"control\".\"enrollment_codes\" ADD CONSTRAINT \"enrollment_codes_connector_id_connector_credentials_id_fk\" FOREIGN KEY (\"connector_id\") REFERENCES \"control\".\"connector_credentials\"(\"id\") ON DELETE set null ON UPDATE no action;--> statement-breakpoint\nCREATE INDEX \"enrollment_codes_tenant_idx\" ON \"control\".\"enrollment_codes\" USING btree (\"tenant_id\");"
   }
 ];
 

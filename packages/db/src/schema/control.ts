@@ -129,6 +129,33 @@ export const connectorCredentials = control.table(
   (t) => [index('connector_credentials_tenant_idx').on(t.tenantId)],
 );
 
+/**
+ * One-time codes that enroll a connector: made in the web app by an admin or engineer,
+ * typed on site into `anh-connector enroll`, good once and for a limited time. Only the
+ * code's SHA-256 is stored.
+ */
+export const enrollmentCodes = control.table(
+  'enrollment_codes',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id, { onDelete: 'cascade' }),
+    connectorName: text('connector_name').notNull(),
+    codeHash: char('code_hash', { length: 64 }).notNull().unique(),
+    createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    usedAt: timestamp('used_at', { withTimezone: true }),
+    /** The connector (credential) the code became. */
+    connectorId: uuid('connector_id').references(() => connectorCredentials.id, {
+      onDelete: 'set null',
+    }),
+    usedFromHost: text('used_from_host'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('enrollment_codes_tenant_idx').on(t.tenantId)],
+);
+
 // --- next-auth (v4 adapter shape). Sessions are JWT today; these tables let an
 // adapter (e-mail sign-in, OAuth) be switched on without a schema change.
 export const accounts = control.table(

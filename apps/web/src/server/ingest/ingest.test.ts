@@ -1,7 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConnectorCredential, type NewConnectorCredential, type Tenant } from '@anh/db';
@@ -13,6 +10,7 @@ import type { UploadBatch } from '@anh/domain/upload';
 import { CredentialCache } from './credential-cache';
 import { handleIngest, VariableIdCache } from './handle';
 import { RateLimiter } from './rate-limit';
+import { serveRoutes } from '../../../test/serve';
 
 /**
  * The ingest endpoint over a real socket (node:http in front of the same handler the Next
@@ -26,7 +24,7 @@ let acmeConnector: NewConnectorCredential;
 let rivalConnector: NewConnectorCredential;
 let acmeBindings: VariableBinding[];
 let rivalBindings: VariableBinding[];
-let server: Server;
+let server: Awaited<ReturnType<typeof serveRoutes>>;
 let url: string;
 const woken: string[] = [];
 
@@ -54,26 +52,14 @@ beforeAll(async () => {
     limiter: new RateLimiter(),
     variableIds: new VariableIdCache(),
   };
-  server = createServer((req, res) => {
-    const request = new Request(`http://127.0.0.1${req.url}`, {
-      method: req.method!,
-      headers: req.headers as Record<string, string>,
-      body: Readable.toWeb(req) as ReadableStream<Uint8Array>,
-      duplex: 'half',
-    } as RequestInit);
-    void handleIngest(request, deps).then(async (response) => {
-      res.writeHead(response.status, Object.fromEntries(response.headers));
-      res.end(Buffer.from(await response.arrayBuffer()));
-    });
+  server = await serveRoutes({
+    '/api/ingest/v1/batches': (request) => handleIngest(request, deps),
   });
-  server.listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/ingest/v1/batches`;
+  url = `${server.url}/api/ingest/v1/batches`;
 });
 
 afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
+  await server.close();
 });
 
 function batchFor(bindings: VariableBinding[], connectorId: string, readings = 10): UploadBatch {

@@ -9,10 +9,9 @@ export class RateLimiter {
   /** Takes a token; returns 0 when allowed, else the milliseconds until one is free. */
   take(key: string, perMinute: number, nowMs: number): number {
     const bucket = this.buckets.get(key) ?? { tokens: perMinute, at: nowMs };
-    const refilled = Math.min(
-      perMinute,
-      bucket.tokens + ((nowMs - bucket.at) * perMinute) / 60_000,
-    );
+    // A clock that steps back (NTP) refills nothing, rather than draining the bucket.
+    const elapsed = Math.max(0, nowMs - bucket.at);
+    const refilled = Math.min(perMinute, bucket.tokens + (elapsed * perMinute) / 60_000);
     if (refilled < 1) {
       this.buckets.set(key, { tokens: refilled, at: nowMs });
       return Math.ceil(((1 - refilled) * 60_000) / perMinute);

@@ -1,5 +1,6 @@
 import { createCallerFactory, createTRPCRouter } from './init';
 import { fieldRouter } from './routers/field';
+import { connectorsRouter } from './routers/connectors';
 import { deliveryRouter } from './routers/delivery';
 import { meRouter } from './routers/me';
 import { readingsRouter } from './routers/readings';
@@ -9,6 +10,7 @@ export const appRouter = createTRPCRouter({
   field: fieldRouter,
   readings: readingsRouter,
   delivery: deliveryRouter,
+  connectors: connectorsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -47,6 +47,12 @@ const tenantProcedures = {
     caller.delivery.settings({ tenantSlug }),
   'delivery.reports': (caller: ReturnType<typeof callerFor>, tenantSlug: string) =>
     caller.delivery.reports({ tenantSlug }),
+  'connectors.list': (caller: ReturnType<typeof callerFor>, tenantSlug: string) =>
+    caller.connectors.list({ tenantSlug }),
+  'connectors.createEnrollmentCode': (caller: ReturnType<typeof callerFor>, tenantSlug: string) =>
+    caller.connectors.createEnrollmentCode({ tenantSlug, connectorName: 'PLC' }),
+  'connectors.revoke': (caller: ReturnType<typeof callerFor>, tenantSlug: string) =>
+    caller.connectors.revoke({ tenantSlug, connectorId: '00000000-0000-4000-8000-000000000000' }),
   'readings.addManual': (caller: ReturnType<typeof callerFor>, tenantSlug: string) =>
     caller.readings.addManual({
       tenantSlug,

@@ -5,6 +5,7 @@ import { findMembership, type Database, type TenantTx } from '@anh/db';
 import { isAppError } from '@anh/domain/errors';
 import { slugSchema, type MemberRole } from '@anh/domain/tenancy';
 import type { KeyRing } from '@anh/domain/secret-box';
+import { rolesFor, type TenantProcedureName } from './permissions';
 
 export interface Context {
   db: Database;
@@ -49,9 +50,8 @@ export const protectedProcedure = publicProcedure.use(({ ctx, next }) => {
  * else gets NOT_FOUND (not FORBIDDEN), so the answer does not reveal that it exists.
  * Procedures then reach tenant data only through `ctx.withTenant`.
  */
-export function tenantProcedure(
-  roles: readonly MemberRole[] = ['admin', 'engineer', 'operator', 'auditor'],
-) {
+export function tenantProcedure(name: TenantProcedureName) {
+  const roles: readonly MemberRole[] = rolesFor(name);
   return protectedProcedure
     .input(z.object({ tenantSlug: slugSchema }))
     .use(async ({ ctx, input, next }) => {

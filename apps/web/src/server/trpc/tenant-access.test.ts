@@ -4,6 +4,8 @@ import type { Tenant } from '@anh/db';
 import { deprovisionTenant } from '@anh/db';
 import { seedField, seedMembership, seedTenant, seedUser, type User } from '@anh/db/seed';
 import { useTestDatabase } from '@anh/db/test-helpers';
+import type { MemberRole } from '@anh/domain/tenancy';
+import { PERMISSIONS, type TenantProcedureName } from './permissions';
 import { createCaller } from './root';
 
 /**
@@ -39,33 +41,68 @@ beforeAll(async () => {
   await seedMembership(db, acme.id, auditor.id, 'auditor');
 });
 
-/** Every tenant-scoped procedure, invoked with a slug. Add new ones here. */
-const tenantProcedures = {
-  'field.overview': (caller: ReturnType<typeof callerFor>, tenantSlug: string) =>
-    caller.field.overview({ tenantSlug }),
-  'delivery.settings': (caller: ReturnType<typeof callerFor>, tenantSlug: string) =>
-    caller.delivery.settings({ tenantSlug }),
-  'delivery.reports': (caller: ReturnType<typeof callerFor>, tenantSlug: string) =>
-    caller.delivery.reports({ tenantSlug }),
-  'connectors.list': (caller: ReturnType<typeof callerFor>, tenantSlug: string) =>
-    caller.connectors.list({ tenantSlug }),
-  'connectors.createEnrollmentCode': (caller: ReturnType<typeof callerFor>, tenantSlug: string) =>
-    caller.connectors.createEnrollmentCode({ tenantSlug, connectorName: 'PLC' }),
-  'connectors.revoke': (caller: ReturnType<typeof callerFor>, tenantSlug: string) =>
-    caller.connectors.revoke({ tenantSlug, connectorId: '00000000-0000-4000-8000-000000000000' }),
-  'readings.addManual': (caller: ReturnType<typeof callerFor>, tenantSlug: string) =>
+type Caller = ReturnType<typeof callerFor>;
+const NO_ID = '00000000-0000-4000-8000-000000000000';
+
+/**
+ * Every tenant-scoped procedure, invoked with a slug and harmless input. Typed against the
+ * permission matrix: a procedure added there and not here does not compile.
+ */
+const tenantProcedures: Record<
+  TenantProcedureName,
+  (caller: Caller, tenantSlug: string) => Promise<unknown>
+> = {
+  'field.overview': (caller, tenantSlug) => caller.field.overview({ tenantSlug }),
+  'readings.addManual': (caller, tenantSlug) =>
     caller.readings.addManual({
       tenantSlug,
       kind: 'tank_gauging',
-      readings: [
-        {
-          variableId: '00000000-0000-4000-8000-000000000000',
-          ts: new Date().toISOString(),
-          value: 1,
-        },
-      ],
+      readings: [{ variableId: NO_ID, ts: new Date().toISOString(), value: 1 }],
     }),
+  'delivery.settings': (caller, tenantSlug) => caller.delivery.settings({ tenantSlug }),
+  'delivery.saveSettings': (caller, tenantSlug) =>
+    caller.delivery.saveSettings({
+      tenantSlug,
+      settings: { host: '127.0.0.1', port: 1, username: 'u', password: 'p' },
+    }),
+  'delivery.testConnection': (caller, tenantSlug) => caller.delivery.testConnection({ tenantSlug }),
+  'delivery.reports': (caller, tenantSlug) => caller.delivery.reports({ tenantSlug }),
+  'delivery.amend': (caller, tenantSlug) =>
+    caller.delivery.amend({
+      tenantSlug,
+      day: '2026-01-01',
+      siteId: NO_ID,
+      reason: 'una razón larga',
+    }),
+  'connectors.list': (caller, tenantSlug) => caller.connectors.list({ tenantSlug }),
+  'connectors.createEnrollmentCode': (caller, tenantSlug) =>
+    caller.connectors.createEnrollmentCode({ tenantSlug, connectorName: 'PLC' }),
+  'connectors.revoke': (caller, tenantSlug) =>
+    caller.connectors.revoke({ tenantSlug, connectorId: NO_ID }),
 };
+
+describe('permission matrix', () => {
+  const members: Partial<Record<MemberRole, User>> = {};
+  beforeAll(async () => {
+    for (const role of ['admin', 'engineer', 'operator', 'auditor'] as const) {
+      const user = await seedUser(testDb().db);
+      await seedMembership(testDb().db, acme.id, user.id, role);
+      members[role] = user;
+    }
+  });
+
+  const cases = (Object.keys(PERMISSIONS) as TenantProcedureName[]).flatMap((name) =>
+    (['admin', 'engineer', 'operator', 'auditor'] as const).map((role) => [name, role] as const),
+  );
+  it.each(cases)('%s as %s: allowed exactly when the matrix says so', async (name, role) => {
+    const code = await trpcCode(tenantProcedures[name](callerFor(members[role]!), acme.slug));
+    const allowed = (PERMISSIONS[name] as readonly MemberRole[]).includes(role);
+    // Allowed calls may still fail on their harmless input, but never for the role.
+    expect(code).not.toMatch(/^not a TRPCError/);
+    if (allowed) expect(code).not.toBe('FORBIDDEN');
+    else expect(code).toBe('FORBIDDEN');
+  });
+});
 
 describe('tenant gate', () => {
   it.each(Object.entries(tenantProcedures))(

@@ -4,7 +4,7 @@ import { createTRPCRouter, tenantProcedure } from '../init';
 
 export const connectorsRouter = createTRPCRouter({
   /** The company's connectors with when each was last heard from and its latest batch. */
-  list: tenantProcedure(['admin', 'engineer', 'auditor']).query(async ({ ctx }) => {
+  list: tenantProcedure('connectors.list').query(async ({ ctx }) => {
     const connectors = await listConnectors(ctx.db, ctx.tenant.id);
     const latest = await ctx.db.withTenantClient(
       ctx.tenant.id,
@@ -31,7 +31,7 @@ export const connectorsRouter = createTRPCRouter({
   }),
 
   /** A one-time code to type into `anh-connector enroll` on site; shown once. */
-  createEnrollmentCode: tenantProcedure(['admin', 'engineer'])
+  createEnrollmentCode: tenantProcedure('connectors.createEnrollmentCode')
     .input(z.object({ connectorName: z.string().trim().min(2).max(80) }))
     .mutation(({ ctx, input }) =>
       createEnrollmentCode(ctx.db, ctx.tenant.id, {
@@ -42,7 +42,7 @@ export const connectorsRouter = createTRPCRouter({
     ),
 
   /** A revoked connector's uploads are refused (within a minute: credentials are cached). */
-  revoke: tenantProcedure(['admin'])
+  revoke: tenantProcedure('connectors.revoke')
     .input(z.object({ connectorId: z.uuid() }))
     .mutation(async ({ ctx, input }) => {
       await revokeConnector(ctx.db, ctx.tenant.id, input.connectorId, {

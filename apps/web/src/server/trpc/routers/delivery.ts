@@ -13,7 +13,7 @@ function requireRing(ring: KeyRing | null | undefined): KeyRing {
 
 export const deliveryRouter = createTRPCRouter({
   /** The delivery target as configured, without its password. */
-  settings: tenantProcedure(['admin', 'engineer']).query(async ({ ctx }) => {
+  settings: tenantProcedure('delivery.settings').query(async ({ ctx }) => {
     const rows = await ctx.db.withTenantClient(
       ctx.tenant.id,
       async (client) =>
@@ -46,7 +46,7 @@ export const deliveryRouter = createTRPCRouter({
     };
   }),
 
-  saveSettings: tenantProcedure(['admin'])
+  saveSettings: tenantProcedure('delivery.saveSettings')
     .input(z.object({ settings: deliverySettingsSchema }))
     .mutation(async ({ ctx, input }) => {
       await saveDeliverySettings(ctx.db, ctx.tenant.id, input.settings, {
@@ -57,7 +57,7 @@ export const deliveryRouter = createTRPCRouter({
     }),
 
   /** Logs in to the target and lists the folder; uploads nothing. */
-  testConnection: tenantProcedure(['admin']).mutation(async ({ ctx }) => {
+  testConnection: tenantProcedure('delivery.testConnection').mutation(async ({ ctx }) => {
     const ring = requireRing(ctx.ring);
     const target = await ctx.db.withTenantClient(ctx.tenant.id, (client) =>
       loadDeliveryTarget(client, ctx.tenant.id, ring),
@@ -67,7 +67,7 @@ export const deliveryRouter = createTRPCRouter({
   }),
 
   /** The reports of recent days, newest first, with their delivery state. */
-  reports: tenantProcedure()
+  reports: tenantProcedure('delivery.reports')
     .input(z.object({ limit: z.number().int().min(1).max(400).default(60) }))
     .query(async ({ ctx, input }) =>
       ctx.db.withTenantClient(
@@ -88,7 +88,7 @@ export const deliveryRouter = createTRPCRouter({
     ),
 
   /** A correction of a day's report: a new version with its reason, sent at once. */
-  amend: tenantProcedure(['admin', 'engineer'])
+  amend: tenantProcedure('delivery.amend')
     .input(
       z.object({
         day: z.iso.date(),

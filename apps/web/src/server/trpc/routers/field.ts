@@ -3,7 +3,7 @@ import { createTRPCRouter, tenantProcedure } from '../init';
 
 export const fieldRouter = createTRPCRouter({
   /** Sites of the tenant with their measurement points and how many variables each has. */
-  overview: tenantProcedure().query(async ({ ctx }) => {
+  overview: tenantProcedure('field.overview').query(async ({ ctx }) => {
     const { sites, points, variables } = await ctx.withTenant(async (tx) => ({
       sites: await tx.select().from(tenantTables.sites).orderBy(tenantTables.sites.code),
       points: await tx

@@ -3,7 +3,7 @@ import { createTRPCRouter, tenantProcedure } from '../init';
 
 export const readingsRouter = createTRPCRouter({
   /** Manual readings (tank gauging, lab BSW, meter tickets), by the people who take them. */
-  addManual: tenantProcedure(['admin', 'engineer', 'operator'])
+  addManual: tenantProcedure('readings.addManual')
     .input(manualReadingsSchema)
     .mutation(async ({ ctx, input }) => {
       const { tenantSlug: _, ...readings } = input;

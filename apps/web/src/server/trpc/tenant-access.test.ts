@@ -23,7 +23,8 @@ const callerFor = (user: User | null) =>
   createCaller({ db: testDb().db, userId: user?.id ?? null });
 
 async function trpcCode(promise: Promise<unknown>): Promise<string> {
-  const error = await promise.then(() => null).catch((e: unknown) => e);
+  const error = await promise.then(() => 'OK' as const).catch((e: unknown) => e);
+  if (error === 'OK') return 'OK';
   return error instanceof TRPCError ? error.code : `not a TRPCError: ${String(error)}`;
 }
 

@@ -39,3 +39,4 @@ export {
   type ConnectorIdentity,
   type NewConnectorCredential,
 } from './connectors';
+export { signUpCompany, type SignUpInput } from './accounts';

@@ -1,7 +1,7 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { nitCheckDigit } from '@anh/domain/nit';
-import { hashSecret, verifySecret } from '@anh/domain/secrets';
+import { hashPassword, verifyPassword } from '@anh/domain/passwords';
 import type { MemberRole, NewTenantInput, PointKind } from '@anh/domain/tenancy';
 import { appendTenantAudit } from './audit-store';
 import type { Database } from './client';
@@ -56,11 +56,11 @@ export async function seedUser(
     // Keep a re-run seed (the demo) in step with the password it was given this time.
     if (
       input.password &&
-      !(existing.passwordHash && (await verifySecret(input.password, existing.passwordHash)))
+      !(existing.passwordHash && (await verifyPassword(input.password, existing.passwordHash)))
     ) {
       const [updated] = await db.control
         .update(controlSchema.users)
-        .set({ passwordHash: await hashSecret(input.password) })
+        .set({ passwordHash: await hashPassword(input.password) })
         .where(eq(controlSchema.users.id, existing.id))
         .returning();
       return updated!;
@@ -72,7 +72,7 @@ export async function seedUser(
     .values({
       email,
       name: input.name ?? email.split('@')[0]!,
-      passwordHash: input.password ? await hashSecret(input.password) : null,
+      passwordHash: input.password ? await hashPassword(input.password) : null,
       locale: input.locale ?? 'es-CO',
     })
     .returning();

@@ -3,7 +3,7 @@ import type { NextAuthOptions } from 'next-auth';
 import CredentialsProvider from 'next-auth/providers/credentials';
 import { z } from 'zod';
 import { controlTables, type Database } from '@anh/db';
-import { verifySecret } from '@anh/domain/secrets';
+import { hashPassword, needsRehash, verifyPassword } from '@anh/domain/passwords';
 import { webEnv } from '~/env';
 import { getDb } from './db';
 
@@ -35,7 +35,14 @@ export async function authorizeCredentials(
     .from(controlTables.users)
     .where(eq(sql`lower(${controlTables.users.email})`, parsed.data.email));
   if (!user?.passwordHash || user.disabledAt) return null;
-  if (!(await verifySecret(parsed.data.password, user.passwordHash))) return null;
+  if (!(await verifyPassword(parsed.data.password, user.passwordHash))) return null;
+  if (needsRehash(user.passwordHash)) {
+    // An older hash (scrypt): upgraded to argon2id now that the password is in hand.
+    await db.control
+      .update(controlTables.users)
+      .set({ passwordHash: await hashPassword(parsed.data.password) })
+      .where(eq(controlTables.users.id, user.id));
+  }
   return {
     id: user.id,
     email: user.email,

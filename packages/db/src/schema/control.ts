@@ -56,7 +56,7 @@ export const users = control.table(
     name: text('name'),
     emailVerified: timestamp('email_verified', { withTimezone: true, mode: 'date' }),
     image: text('image'),
-    /** scrypt hash (see @anh/domain/secrets); null for users who only sign in by e-mail link. */
+    /** argon2id hash (@anh/domain/passwords; older ones scrypt); null for e-mail-link-only users. */
     passwordHash: text('password_hash'),
     locale: text('locale').notNull().default('es-CO'),
     createdAt: createdAt(),

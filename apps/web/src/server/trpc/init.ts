@@ -19,6 +19,8 @@ export interface Context {
   wakeDelivery?: (tenantId: string, reportId: string) => Promise<void>;
   /** Keys for delivery credentials (SECRETS_KEYRING); null: they cannot be saved or opened. */
   ring?: KeyRing | null;
+  /** The caller's address (first x-forwarded-for hop), for rate limits. */
+  clientAddress?: string;
 }
 
 const t = initTRPC.context<Context>().create({ transformer: superjson });

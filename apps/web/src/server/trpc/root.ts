@@ -1,11 +1,13 @@
 import { createCallerFactory, createTRPCRouter } from './init';
 import { fieldRouter } from './routers/field';
+import { accountRouter } from './routers/account';
 import { connectorsRouter } from './routers/connectors';
 import { deliveryRouter } from './routers/delivery';
 import { meRouter } from './routers/me';
 import { readingsRouter } from './routers/readings';
 
 export const appRouter = createTRPCRouter({
+  account: accountRouter,
   me: meRouter,
   field: fieldRouter,
   readings: readingsRouter,

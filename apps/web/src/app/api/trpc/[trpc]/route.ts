@@ -19,6 +19,7 @@ function handler(req: Request) {
       wakeDelivery: (tenantId: string, reportId: string) =>
         wakeDelivery(queues(), tenantId, reportId),
       ring: keyRing(),
+      clientAddress: (req.headers.get('x-forwarded-for') ?? 'direct').split(',')[0]!.trim(),
     }),
   });
 }

@@ -14,7 +14,7 @@ export const ERROR_CODES = {
   RATE_LIMITED: { http: 429, trpc: 'TOO_MANY_REQUESTS', retryable: true },
   TENANT_INACTIVE: { http: 423, trpc: 'FORBIDDEN', retryable: false },
   INTEGRITY: { http: 409, trpc: 'CONFLICT', retryable: false },
-  UNAVAILABLE: { http: 503, trpc: 'INTERNAL_SERVER_ERROR', retryable: true },
+  UNAVAILABLE: { http: 503, trpc: 'SERVICE_UNAVAILABLE', retryable: true },
   INTERNAL: { http: 500, trpc: 'INTERNAL_SERVER_ERROR', retryable: true },
 } as const;
 

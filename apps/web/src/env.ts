@@ -29,6 +29,9 @@ export const webEnvSchema = z.object({
     .min(1024)
     .default(8 * 1024 * 1024),
   INGEST_MAX_BATCHES_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+  /** Outgoing e-mail, e.g. smtp://user:pass@mail.example.co:587 (unset: no e-mail is sent). */
+  SMTP_URL: z.string().url().optional(),
+  MAIL_FROM: z.string().default('ANH Smart Reporter <no-reply@anh-smart-reporter.local>'),
   /** Keys that seal delivery credentials (same value as the worker's; see docs/ARCHITECTURE.md). */
   SECRETS_KEYRING: z.string().min(1).optional(),
 });

@@ -40,3 +40,10 @@ export {
   type NewConnectorCredential,
 } from './connectors';
 export { signUpCompany, type SignUpInput } from './accounts';
+export {
+  issueAccountToken,
+  resetPasswordWithToken,
+  userExists,
+  verifyEmailWithToken,
+  type TokenPurpose,
+} from './account-tokens';

@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import { createQueues, wakeValidate, type Queues } from '@anh/worker/queues';
 import { webEnv } from '~/env';
+import { createMailer, type Mailer } from '../mail';
 import { parseKeyRing, type KeyRing } from '@anh/domain/secret-box';
 import { getDb } from '../db';
 import { CredentialCache } from './credential-cache';
@@ -61,4 +62,15 @@ export function keyRing(): KeyRing | null {
     ring = spec ? parseKeyRing(spec) : null;
   }
   return ring;
+}
+
+let mailer: Mailer | null | undefined;
+
+/** The SMTP mailer from SMTP_URL, or null when unset. */
+export function mailerFromEnv(): Mailer | null {
+  if (mailer === undefined) {
+    const env = webEnv();
+    mailer = env.SMTP_URL ? createMailer(env.SMTP_URL, env.MAIL_FROM) : null;
+  }
+  return mailer;
 }

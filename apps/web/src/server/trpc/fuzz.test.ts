@@ -24,7 +24,13 @@ const NO_ID = '00000000-0000-4000-8000-000000000000';
 const ring = parseKeyRing(`k1:${randomBytes(32).toString('base64')}`);
 
 /** A valid input per procedure (tenantSlug added at call time). */
-const VALID: Record<TenantProcedureName | 'account.signUp', Input> = {
+type PublicProcedureName =
+  | 'account.signUp'
+  | 'account.verifyEmail'
+  | 'account.requestPasswordReset'
+  | 'account.resetPassword';
+
+const VALID: Record<TenantProcedureName | PublicProcedureName, Input> = {
   'field.overview': {},
   'readings.addManual': {
     kind: 'tank_gauging',
@@ -41,6 +47,9 @@ const VALID: Record<TenantProcedureName | 'account.signUp', Input> = {
   'connectors.list': {},
   'connectors.createEnrollmentCode': { connectorName: 'PLC fuzz' },
   'connectors.revoke': { connectorId: NO_ID },
+  'account.verifyEmail': { token: 'x'.repeat(43) },
+  'account.requestPasswordReset': { email: 'nadie@example.com' },
+  'account.resetPassword': { token: 'y'.repeat(43), password: 'una-clave-larga-de-verdad' },
   'account.signUp': {
     name: 'Ana',
     email: 'ana@example.com',
@@ -66,7 +75,10 @@ function call(name: keyof typeof VALID, input: unknown): Promise<unknown> {
     caller as unknown as Record<string, Record<string, (i: unknown) => Promise<unknown>>>
   )[router]![procedure]!;
   const withSlug =
-    name === 'account.signUp' || typeof input !== 'object' || input === null || Array.isArray(input)
+    name.startsWith('account.') ||
+    typeof input !== 'object' ||
+    input === null ||
+    Array.isArray(input)
       ? input
       : { tenantSlug: acme.slug, ...input };
   return fn(withSlug);

@@ -6,6 +6,7 @@ import { isAppError } from '@anh/domain/errors';
 import { slugSchema, type MemberRole } from '@anh/domain/tenancy';
 import type { KeyRing } from '@anh/domain/secret-box';
 import { rolesFor, type TenantProcedureName } from './permissions';
+import type { Mailer } from '../mail';
 
 export interface Context {
   db: Database;
@@ -21,6 +22,10 @@ export interface Context {
   ring?: KeyRing | null;
   /** The caller's address (first x-forwarded-for hop), for rate limits. */
   clientAddress?: string;
+  /** Outgoing e-mail (absent: no SMTP configured; links are not sent). */
+  mailer?: Mailer;
+  /** Public URL of the app, for links in e-mails. */
+  appUrl?: string;
 }
 
 const t = initTRPC.context<Context>().create({ transformer: superjson });

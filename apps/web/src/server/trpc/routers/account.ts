@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { signUpCompany } from '@anh/db';
+import {
+  issueAccountToken,
+  resetPasswordWithToken,
+  signUpCompany,
+  userExists,
+  verifyEmailWithToken,
+} from '@anh/db';
 import { AppError } from '@anh/domain/errors';
 import { passwordSchema } from '@anh/domain/passwords';
 import { RateLimiter } from '../../ingest/rate-limit';
@@ -48,6 +54,59 @@ export const accountRouter = createTRPCRouter({
     .input(signUpSchema)
     .mutation(async ({ ctx, input }) => {
       const { tenant } = await signUpCompany(ctx.db, input);
+      if (ctx.mailer) {
+        const token = await issueAccountToken(ctx.db, 'verify', input.email, Date.now());
+        await ctx.mailer.send({
+          to: input.email,
+          subject: 'Confirme su correo — ANH Smart Reporter / Confirm your e-mail',
+          text: [
+            `Hola ${input.name}:`,
+            '',
+            `Su empresa ${tenant.legalName} quedó registrada. Confirme su correo con este enlace (vale 3 días):`,
+            `${ctx.appUrl ?? ''}/verificar?token=${token}`,
+            '',
+            `Your company ${tenant.legalName} is registered. Confirm your e-mail with the link above (valid 3 days).`,
+          ].join('\n'),
+        });
+      }
       return { tenantSlug: tenant.slug };
+    }),
+
+  verifyEmail: publicProcedure
+    .input(z.object({ token: z.string().min(20).max(100) }))
+    .mutation(async ({ ctx, input }) => ({
+      email: await verifyEmailWithToken(ctx.db, input.token, Date.now()),
+    })),
+
+  /** Always answers the same, whether the address has an account or not. */
+  requestPasswordReset: publicProcedure
+    .use(({ ctx, next }) => {
+      if (limiter.take(`reset:${ctx.clientAddress ?? 'unknown'}`, 5, Date.now()) > 0)
+        throw new AppError('RATE_LIMITED', 'Demasiadas solicitudes / too many requests');
+      return next();
+    })
+    .input(z.object({ email: z.email().max(254) }))
+    .mutation(async ({ ctx, input }) => {
+      if (ctx.mailer && (await userExists(ctx.db, input.email))) {
+        const token = await issueAccountToken(ctx.db, 'reset', input.email, Date.now());
+        await ctx.mailer.send({
+          to: input.email,
+          subject: 'Restablecer su contraseña — ANH Smart Reporter / Reset your password',
+          text: [
+            'Para elegir una contraseña nueva use este enlace (vale 1 hora):',
+            `${ctx.appUrl ?? ''}/restablecer?token=${token}`,
+            '',
+            'To choose a new password use the link above (valid 1 hour). If you did not ask, ignore this e-mail.',
+          ].join('\n'),
+        });
+      }
+      return { sent: true };
+    }),
+
+  resetPassword: publicProcedure
+    .input(z.object({ token: z.string().min(20).max(100), password: passwordSchema }))
+    .mutation(async ({ ctx, input }) => {
+      await resetPasswordWithToken(ctx.db, input.token, input.password, Date.now());
+      return { reset: true };
     }),
 });

@@ -2,7 +2,8 @@ import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { getServerSession } from 'next-auth';
 import { authOptions, sessionUserId } from '~/server/auth';
 import { getDb } from '~/server/db';
-import { ingestDeps, keyRing, queues } from '~/server/ingest/deps';
+import { webEnv } from '~/env';
+import { ingestDeps, keyRing, mailerFromEnv, queues } from '~/server/ingest/deps';
 import { wakeDelivery } from '@anh/worker/queues';
 import { appRouter } from '~/server/trpc/root';
 
@@ -20,6 +21,8 @@ function handler(req: Request) {
         wakeDelivery(queues(), tenantId, reportId),
       ring: keyRing(),
       clientAddress: (req.headers.get('x-forwarded-for') ?? 'direct').split(',')[0]!.trim(),
+      ...(mailerFromEnv() ? { mailer: mailerFromEnv()! } : {}),
+      appUrl: webEnv().NEXTAUTH_URL,
     }),
   });
 }

@@ -49,14 +49,7 @@ export default tseslint.config(
     },
   },
   {
-    files: [
-      '**/env.ts',
-      '**/*.test.ts',
-      '**/*.config.ts',
-      'scripts/**',
-      '**/bench/**',
-      '**/test/**',
-    ],
+    files: ['**/env.ts', '**/*.test.ts', '**/*.config.ts', 'scripts/**', '**/test/**'],
     rules: { 'no-restricted-properties': 'off' },
   },
   {

@@ -19,27 +19,17 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { gzipSync } from 'node:zlib';
 import { from as copyFrom } from 'pg-copy-streams';
-import { z } from 'zod';
 import { createConnectorCredential, type Database } from '@anh/db';
 import { seedField, seedTenant } from '@anh/db/seed';
 import { createTestDatabase, prepareTemplateDatabase } from '@anh/db/testing';
 import { ensurePartitionsFor } from '@anh/db/telemetry';
 import { syntheticBatch, tenantBindings } from '@anh/db/test-fixtures';
 import type { UploadBatch } from '@anh/domain/upload';
+import { benchEnv, inheritedEnv } from './env';
 import { runAggregateStage } from '../apps/worker/src/pipeline/aggregate';
 import { runValidateStage } from '../apps/worker/src/pipeline/validate';
 
-const env = z
-  .object({
-    DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/anh'),
-    REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
-    BENCH_CONNECTORS: z.coerce.number().int().min(1).max(16).default(4),
-    BENCH_BATCHES: z.coerce.number().int().min(8).default(320),
-    BENCH_PORT: z.coerce.number().int().default(3099),
-    /** Extra node flags for the web server, e.g. --cpu-prof to see where its time goes. */
-    BENCH_WEB_NODE_ARGS: z.string().default(''),
-  })
-  .parse(process.env);
+const env = benchEnv;
 
 const BATCH_SAMPLES = 5000;
 const secret = randomBytes(32).toString('base64url');
@@ -159,8 +149,9 @@ const web = spawn(
   {
     cwd: webDir,
     env: {
-      ...process.env,
+      ...inheritedEnv,
       NODE_ENV: 'production',
+      NEXT_TELEMETRY_DISABLED: '1',
       DATABASE_URL: testDb.url,
       TENANT_ROLE_SECRET: secret,
       NEXTAUTH_SECRET: randomBytes(32).toString('base64url'),

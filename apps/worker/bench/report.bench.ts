@@ -6,7 +6,6 @@
  * check, receipt) against a real FTPS server on 127.0.0.1. JSON lines on stdout.
  */
 import { randomBytes } from 'node:crypto';
-import { z } from 'zod';
 import { saveDeliverySettings } from '@anh/db/reports';
 import { seedField, seedTenant } from '@anh/db/seed';
 import { ensurePartitionsFor } from '@anh/db/telemetry';
@@ -17,10 +16,9 @@ import { parseKeyRing } from '@anh/domain/secret-box';
 import { createLogger } from '../src/log';
 import { processJob } from '../src/workers';
 import { createTestFtpServer } from '../test/ftp-server';
+import { benchEnv } from './env';
 
-const env = z
-  .object({ DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/anh') })
-  .parse(process.env);
+const env = benchEnv;
 const secret = randomBytes(32).toString('base64url');
 await prepareTemplateDatabase(env.DATABASE_URL, 'anh_bench_report_template', secret);
 const testDb = await createTestDatabase({

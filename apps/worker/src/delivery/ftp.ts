@@ -28,6 +28,25 @@ export class UploadFailure extends Error {
   }
 }
 
+/** Logs in as delivery does: FTPS with the certificate verified unless the target says plain FTP. */
+function login(client: Client, target: DeliveryTarget) {
+  return client.access({
+    host: target.host,
+    port: target.port,
+    user: target.username,
+    password: target.password,
+    secure: target.tlsMode === 'explicit',
+    ...(target.tlsMode === 'explicit'
+      ? {
+          secureOptions: {
+            rejectUnauthorized: true,
+            ...(target.tlsCaPem ? { ca: target.tlsCaPem } : {}),
+          },
+        }
+      : {}),
+  });
+}
+
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
 async function readBack(client: Client, name: string): Promise<Buffer> {
@@ -58,24 +77,7 @@ export async function uploadVerified(
   const remotePath = `${dir === '/' ? '' : dir}/${fileName}`;
   const expected = sha256(content);
   try {
-    note(
-      'login',
-      await client.access({
-        host: target.host,
-        port: target.port,
-        user: target.username,
-        password: target.password,
-        secure: target.tlsMode === 'explicit',
-        ...(target.tlsMode === 'explicit'
-          ? {
-              secureOptions: {
-                rejectUnauthorized: true,
-                ...(target.tlsCaPem ? { ca: target.tlsCaPem } : {}),
-              },
-            }
-          : {}),
-      }),
-    );
+    note('login', await login(client, target));
     await client.ensureDir(dir);
     // Already there? The same bytes: a previous attempt got that far. Others: never overwrite.
     const existing = await client.size(fileName).catch((error: unknown) => {
@@ -159,22 +161,12 @@ export async function testConnection(
   const client = new Client(options.timeoutMs ?? 10_000);
   const replies: UploadReceipt['replies'] = [];
   try {
-    const login = await client.access({
-      host: target.host,
-      port: target.port,
-      user: target.username,
-      password: target.password,
-      secure: target.tlsMode === 'explicit',
-      ...(target.tlsMode === 'explicit'
-        ? {
-            secureOptions: {
-              rejectUnauthorized: true,
-              ...(target.tlsCaPem ? { ca: target.tlsCaPem } : {}),
-            },
-          }
-        : {}),
+    const greeting = await login(client, target);
+    replies.push({
+      step: 'login',
+      code: greeting.code,
+      message: greeting.message.trim().slice(0, 300),
     });
-    replies.push({ step: 'login', code: login.code, message: login.message.trim().slice(0, 300) });
     await client.ensureDir(target.remoteDir.replace(/\/+$/, '') || '/');
     const files = await client.list();
     replies.push({

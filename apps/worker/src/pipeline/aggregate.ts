@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { Database } from '@anh/db';
-import { loadBindings } from '@anh/db/telemetry';
+import { loadBindings, type StoredSlotRow } from '@anh/db/telemetry';
 import { bogotaDayOf, SLOT_MS } from '@anh/domain/bogota-day';
 import { variableByCode } from '@anh/domain/catalog';
 import { FLAG } from '@anh/domain/rules';
@@ -77,23 +77,7 @@ async function readSlotRows(
   client: pg.ClientBase,
   targets: Target[],
 ): Promise<Map<string, SlotRow>> {
-  const { rows } = await client.query<{
-    variable_id: string;
-    start: string;
-    count: number;
-    mean: number | null;
-    min: number | null;
-    max: number | null;
-    first: number | null;
-    last: number | null;
-    completeness: number;
-    flag: SlotAggregate['flag'];
-    delta: number | null;
-    counter_event: string | null;
-    inner_delta: number | null;
-    manual_count: number;
-    from_connector_aggregate: boolean;
-  }>(
+  const { rows } = await client.query<StoredSlotRow>(
     `SELECT s.*, (extract(epoch from s.slot_start) * 1000)::float8 AS start FROM slots s
      JOIN unnest($1::uuid[], $2::timestamptz[]) AS d(v, st) ON s.variable_id = d.v AND s.slot_start = d.st`,
     targetsArgs(targets),

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { bogotaDayStart, SLOT_MS, SLOTS_PER_DAY } from '@anh/domain/bogota-day';
-import type { SlotAggregate } from '@anh/domain/aggregation';
+import { emptySlot, type SlotAggregate } from '@anh/domain/aggregation';
 import { variableByCode } from '@anh/domain/catalog';
 import type { FieldDay, PointDay } from '@anh/domain/day-rules';
 import { AppError } from '@anh/domain/errors';
@@ -11,21 +11,23 @@ import { loadBindings } from './bindings';
  * tenant (or of one site) with its 144 slots, a slot nobody aggregated being empty (M).
  * What the day rules and the daily report read.
  */
-function emptySlot(slot: number): SlotAggregate {
-  return {
-    slot,
-    count: 0,
-    mean: null,
-    min: null,
-    max: null,
-    first: null,
-    last: null,
-    completeness: 0,
-    flag: 'M',
-    delta: null,
-    counterEvent: null,
-    innerDelta: null,
-  };
+/** A row of `slots` as the driver returns it (`start`: slot_start as epoch ms). */
+export interface StoredSlotRow {
+  variable_id: string;
+  start: string;
+  count: number;
+  mean: number | null;
+  min: number | null;
+  max: number | null;
+  first: number | null;
+  last: number | null;
+  completeness: number;
+  flag: SlotAggregate['flag'];
+  delta: number | null;
+  counter_event: SlotAggregate['counterEvent'];
+  inner_delta: number | null;
+  manual_count: number;
+  from_connector_aggregate: boolean;
 }
 
 export async function loadFieldDay(
@@ -38,23 +40,8 @@ export async function loadFieldDay(
   const bindings = (await loadBindings(client)).filter(
     (b) => !options.siteId || b.siteId === options.siteId,
   );
-  const { rows } = await client.query<{
-    variable_id: string;
-    start: string;
-    count: number;
-    mean: number | null;
-    min: number | null;
-    max: number | null;
-    first: number | null;
-    last: number | null;
-    completeness: number;
-    flag: SlotAggregate['flag'];
-    delta: number | null;
-    counter_event: SlotAggregate['counterEvent'];
-    inner_delta: number | null;
-  }>(
-    `SELECT variable_id, (extract(epoch from slot_start) * 1000)::float8 AS start, count, mean,
-            min, max, first, last, completeness, flag, delta, counter_event, inner_delta
+  const { rows } = await client.query<StoredSlotRow>(
+    `SELECT *, (extract(epoch from slot_start) * 1000)::float8 AS start
      FROM slots WHERE slot_start >= $1 AND slot_start < $2`,
     [new Date(start.ms).toISOString(), new Date(start.ms + SLOTS_PER_DAY * SLOT_MS).toISOString()],
   );

@@ -60,7 +60,8 @@ export interface DayAggregation {
   total: number | null;
 }
 
-function emptySlot(slot: number): SlotAggregate {
+/** A slot with no usable sample (flag M). */
+export function emptySlot(slot: number): SlotAggregate {
   return {
     slot,
     count: 0,

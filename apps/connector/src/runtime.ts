@@ -1,3 +1,4 @@
+import { CONNECTOR_VERSION } from './index';
 import { createServer, type Server } from 'node:http';
 import { dirname, isAbsolute, join } from 'node:path';
 import { mkdirSync } from 'node:fs';
@@ -146,6 +147,7 @@ export async function startConnector(options: {
     credential: options.credential,
     maxSamples: config.connector.batch.maxSamples,
     maxDelayMs: config.connector.batch.maxDelayMs,
+    version: CONNECTOR_VERSION,
   });
   uploader.start();
 

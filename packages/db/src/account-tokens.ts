@@ -77,7 +77,13 @@ export async function resetPasswordWithToken(
   await db.control.transaction(async (tx) => {
     const [user] = await tx
       .update(users)
-      .set({ passwordHash, emailVerified: new Date(nowMs) })
+      .set({
+        passwordHash,
+        emailVerified: new Date(nowMs),
+        // A reset is what someone does when a password may be known to others: every
+        // session signed in with the old one ends.
+        sessionsValidAfter: new Date(nowMs),
+      })
       .where(eq(sql`lower(${users.email})`, email))
       .returning({ id: users.id });
     if (user)

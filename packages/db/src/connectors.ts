@@ -66,6 +66,102 @@ async function insertCredential(
   return row!.id;
 }
 
+/** Gives a registered (pending) connector its credential: enrollment on site. */
+async function completePendingCredential(
+  tx: ControlTx,
+  tenantId: string,
+  connectorId: string,
+  input: { actor: string; keyId: string; secretHash: string; nowMs: number },
+): Promise<string> {
+  const [row] = await tx
+    .update(connectorCredentials)
+    .set({ keyId: input.keyId, secretHash: input.secretHash, enrolledAt: new Date(input.nowMs) })
+    .where(
+      and(
+        eq(connectorCredentials.id, connectorId),
+        eq(connectorCredentials.tenantId, tenantId),
+        isNull(connectorCredentials.enrolledAt),
+        isNull(connectorCredentials.revokedAt),
+      ),
+    )
+    .returning({ id: connectorCredentials.id });
+  // Revoked (or enrolled by a concurrent code) since the code was made: the code is void.
+  if (!row) throw new AppError('NOT_FOUND', 'the code is unknown, expired or already used');
+  await appendControlAudit(tx, {
+    actor: input.actor,
+    action: 'connector.enrolled',
+    entity: 'connector',
+    entityId: connectorId,
+    data: { tenantId, keyId: input.keyId },
+  });
+  return connectorId;
+}
+
+/**
+ * Registers a connector in the web app before anyone is on site: it has an id (its
+ * mapping and configuration file can be prepared) but no credential until enrollment.
+ */
+export async function registerConnector(
+  db: Database,
+  tenantId: string,
+  input: { name: string; createdBy: string; actor: string },
+): Promise<{ connectorId: string }> {
+  const connectorId = await db.control.transaction(async (tx) => {
+    const [row] = await tx
+      .insert(connectorCredentials)
+      .values({
+        tenantId,
+        name: input.name,
+        // Placeholders no token can match: key ids of real credentials start with ck_,
+        // and an empty hash never verifies.
+        keyId: `pending_${generateToken(12)}`,
+        secretHash: '',
+        createdBy: input.createdBy,
+        enrolledAt: null,
+      })
+      .returning({ id: connectorCredentials.id });
+    await appendControlAudit(tx, {
+      actor: input.actor,
+      action: 'connector.registered',
+      entity: 'connector',
+      entityId: row!.id,
+      data: { tenantId, name: input.name },
+    });
+    return row!.id;
+  });
+  return { connectorId };
+}
+
+/** Health a connector reports with each upload (request headers, outside the batch). */
+export interface ConnectorStatus {
+  version?: string | undefined;
+  bufferDepth?: number | undefined;
+  bufferOldestAt?: Date | null | undefined;
+}
+
+/** Records what a connector said of itself (and that it was heard from now). */
+export async function recordConnectorStatus(
+  db: Database,
+  connectorId: string,
+  status: ConnectorStatus,
+  nowMs: number,
+): Promise<void> {
+  await db.control
+    .update(connectorCredentials)
+    .set({
+      lastUsedAt: new Date(nowMs),
+      ...(status.version !== undefined ? { connectorVersion: status.version } : {}),
+      ...(status.bufferDepth !== undefined
+        ? {
+            bufferDepth: status.bufferDepth,
+            bufferOldestAt: status.bufferOldestAt ?? null,
+            statusAt: new Date(nowMs),
+          }
+        : {}),
+    })
+    .where(eq(connectorCredentials.id, connectorId));
+}
+
 export interface ConnectorIdentity {
   connectorId: string;
   tenantId: string;
@@ -97,7 +193,8 @@ export async function authenticateConnector(
     .from(connectorCredentials)
     .innerJoin(tenants, eq(tenants.id, connectorCredentials.tenantId))
     .where(and(eq(connectorCredentials.keyId, keyId), isNull(connectorCredentials.revokedAt)));
-  if (!row || !(await verifySecret(secret, row.secretHash))) throw refuse();
+  if (!row || !keyId.startsWith('ck_') || !(await verifySecret(secret, row.secretHash)))
+    throw refuse();
   if (row.tenantStatus !== 'active')
     throw new AppError('TENANT_INACTIVE', `company is ${row.tenantStatus}; uploads are refused`);
   await db.control
@@ -126,15 +223,41 @@ function newEnrollmentCode(): string {
 export async function createEnrollmentCode(
   db: Database,
   tenantId: string,
-  input: { connectorName: string; createdBy: string | null; nowMs: number; ttlMs?: number },
+  input: {
+    connectorName: string;
+    createdBy: string | null;
+    nowMs: number;
+    ttlMs?: number;
+    /** A connector registered in the web app (pending): the code enrolls that one. */
+    connectorId?: string;
+  },
 ): Promise<{ code: string; expiresAt: Date }> {
   const code = newEnrollmentCode();
   const expiresAt = new Date(input.nowMs + (input.ttlMs ?? 24 * 3600_000));
   await db.control.transaction(async (tx) => {
+    if (input.connectorId) {
+      const [pending] = await tx
+        .select({ id: connectorCredentials.id })
+        .from(connectorCredentials)
+        .where(
+          and(
+            eq(connectorCredentials.id, input.connectorId),
+            eq(connectorCredentials.tenantId, tenantId),
+            isNull(connectorCredentials.enrolledAt),
+            isNull(connectorCredentials.revokedAt),
+          ),
+        );
+      if (!pending)
+        throw new AppError(
+          'NOT_FOUND',
+          'Conector no encontrado o ya inscrito / connector not found or already enrolled',
+        );
+    }
     const [row] = await tx
       .insert(enrollmentCodes)
       .values({
         tenantId,
+        connectorId: input.connectorId ?? null,
         connectorName: input.connectorName,
         codeHash: sha256Hex(code),
         createdBy: input.createdBy,
@@ -169,6 +292,7 @@ export async function enrollConnector(
         id: enrollmentCodes.id,
         tenantId: enrollmentCodes.tenantId,
         connectorName: enrollmentCodes.connectorName,
+        pendingConnectorId: enrollmentCodes.connectorId,
         tenantSlug: tenants.slug,
         tenantStatus: tenants.status,
       })
@@ -184,12 +308,19 @@ export async function enrollConnector(
       .for('update');
     if (!code || code.tenantStatus !== 'active')
       throw new AppError('NOT_FOUND', 'the code is unknown, expired or already used');
-    const connectorId = await insertCredential(tx, code.tenantId, {
-      name: code.connectorName,
-      actor: `enrollment:${input.hostname}`,
-      keyId,
-      secretHash,
-    });
+    const connectorId = code.pendingConnectorId
+      ? await completePendingCredential(tx, code.tenantId, code.pendingConnectorId, {
+          actor: `enrollment:${input.hostname}`,
+          keyId,
+          secretHash,
+          nowMs: input.nowMs,
+        })
+      : await insertCredential(tx, code.tenantId, {
+          name: code.connectorName,
+          actor: `enrollment:${input.hostname}`,
+          keyId,
+          secretHash,
+        });
     await tx
       .update(enrollmentCodes)
       .set({ usedAt: new Date(input.nowMs), connectorId, usedFromHost: input.hostname })
@@ -202,8 +333,13 @@ export interface ConnectorSummary {
   id: string;
   name: string;
   createdAt: Date;
+  enrolledAt: Date | null;
   lastSeenAt: Date | null;
   revokedAt: Date | null;
+  version: string | null;
+  bufferDepth: number | null;
+  bufferOldestAt: Date | null;
+  statusAt: Date | null;
 }
 
 export async function listConnectors(db: Database, tenantId: string): Promise<ConnectorSummary[]> {
@@ -212,8 +348,13 @@ export async function listConnectors(db: Database, tenantId: string): Promise<Co
       id: connectorCredentials.id,
       name: connectorCredentials.name,
       createdAt: connectorCredentials.createdAt,
+      enrolledAt: connectorCredentials.enrolledAt,
       lastSeenAt: connectorCredentials.lastUsedAt,
       revokedAt: connectorCredentials.revokedAt,
+      version: connectorCredentials.connectorVersion,
+      bufferDepth: connectorCredentials.bufferDepth,
+      bufferOldestAt: connectorCredentials.bufferOldestAt,
+      statusAt: connectorCredentials.statusAt,
     })
     .from(connectorCredentials)
     .where(eq(connectorCredentials.tenantId, tenantId))

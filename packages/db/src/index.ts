@@ -34,7 +34,10 @@ export {
   createEnrollmentCode,
   enrollConnector,
   listConnectors,
+  recordConnectorStatus,
+  registerConnector,
   revokeConnector,
+  type ConnectorStatus,
   type ConnectorSummary,
   type ConnectorIdentity,
   type NewConnectorCredential,
@@ -47,3 +50,15 @@ export {
   verifyEmailWithToken,
   type TokenPurpose,
 } from './account-tokens';
+export * as fieldConfig from './field-config';
+export type { Actor, MappingRow } from './field-config';
+export {
+  acceptInvitation,
+  changeMemberRole,
+  describeInvitation,
+  inviteMember,
+  listMembers,
+  revokeInvitation,
+  type MemberRow,
+} from './members';
+export * as userSecurity from './user-security';

@@ -3,18 +3,10 @@
  * a mapping's tags into as few requests as the protocol allows (125 registers or 2,000
  * bits per request).
  */
-export const MODBUS_TYPES = [
-  'int16',
-  'uint16',
-  'int32',
-  'uint32',
-  'float32',
-  'float64',
-  'bool',
-] as const;
-export type ModbusType = (typeof MODBUS_TYPES)[number];
-export const MODBUS_TABLES = ['holding', 'input', 'coil', 'discrete'] as const;
-export type ModbusTable = (typeof MODBUS_TABLES)[number];
+import { MODBUS_TABLES, MODBUS_TYPES } from '@anh/domain/connector-config';
+import type { ModbusTable, ModbusType } from '@anh/domain/connector-config';
+
+export { MODBUS_TABLES, MODBUS_TYPES, type ModbusTable, type ModbusType };
 export type ByteOrder = 'BE' | 'LE';
 
 export const MAX_REGISTERS_PER_READ = 125;

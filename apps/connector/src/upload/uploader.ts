@@ -1,5 +1,9 @@
 import { gzipSync } from 'node:zlib';
-import { UPLOAD_CONTRACT_VERSION, type UploadBatch } from '@anh/domain/upload';
+import {
+  UPLOAD_CONTRACT_VERSION,
+  connectorStatusHeaders,
+  type UploadBatch,
+} from '@anh/domain/upload';
 import type { DurableBuffer, LeasedBatch } from '../buffer/store';
 
 /**
@@ -21,6 +25,8 @@ export interface UploaderOptions {
   requestTimeoutMs?: number;
   maxBackoffMs?: number;
   fetchImpl?: typeof fetch;
+  /** Reported with each upload, with the buffer's depth and age (see connectorStatusHeaders). */
+  version?: string;
 }
 
 export interface UploaderStatus {
@@ -135,6 +141,25 @@ export class Uploader {
    * Sends one batch if there is one; true when the cloud acknowledged it. Batches go one
    * at a time, in sequence; the next one is prepared while the current one is on the wire.
    */
+  private status: { at: number; headers: Record<string, string> } | null = null;
+
+  /** The buffer's depth and age, counted at most every 10 s (a count over a deep buffer costs). */
+  private statusHeaders(): Record<string, string> {
+    const now = Date.now();
+    if (!this.status || now - this.status.at > 10_000) {
+      const stats = this.options.buffer.stats();
+      this.status = {
+        at: now,
+        headers: connectorStatusHeaders({
+          version: this.options.version ?? '0.0.0',
+          bufferDepth: stats.depth,
+          oldestTs: stats.oldestTs,
+        }),
+      };
+    }
+    return this.status.headers;
+  }
+
   async sendOnce(): Promise<boolean> {
     const current = this.prepared ?? this.prepare(-1);
     this.prepared = null;
@@ -148,6 +173,7 @@ export class Uploader {
         'content-encoding': 'gzip',
         authorization: `Bearer ${this.options.credential}`,
         'idempotency-key': current.batch.batchId,
+        ...this.statusHeaders(),
       },
       body: current.body,
       signal: AbortSignal.any([

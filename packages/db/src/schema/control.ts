@@ -61,6 +61,14 @@ export const users = control.table(
     locale: text('locale').notNull().default('es-CO'),
     createdAt: createdAt(),
     disabledAt: timestamp('disabled_at', { withTimezone: true }),
+    /** TOTP shared secret, sealed with the key ring (@anh/domain/secret-box); null: no second factor. */
+    totpSecretSealed: text('totp_secret_sealed'),
+    /** Set when the user confirmed a first code: from then on sign-in asks for one. */
+    totpEnabledAt: timestamp('totp_enabled_at', { withTimezone: true }),
+    /** The 30-second step of the last code accepted: a code is good once (no replay). */
+    totpLastStep: bigint('totp_last_step', { mode: 'number' }),
+    /** Sessions issued before this instant are refused ("sign out everywhere", password reset). */
+    sessionsValidAfter: timestamp('sessions_valid_after', { withTimezone: true, precision: 3 }),
   },
   (t) => [
     uniqueIndex('users_email_lower_key').on(sql`lower(${t.email})`),
@@ -125,6 +133,16 @@ export const connectorCredentials = control.table(
     /** Per-connector ingest limits; null means the platform default. */
     maxBodyBytes: integer('max_body_bytes'),
     maxBatchesPerMinute: integer('max_batches_per_minute'),
+    /**
+     * Null while the connector is registered in the web app but not yet enrolled on site
+     * (its key id is a placeholder and its secret hash empty: no token can match it).
+     */
+    enrolledAt: timestamp('enrolled_at', { withTimezone: true }).defaultNow(),
+    /** Health as the connector last reported it with an upload (headers, not batch content). */
+    connectorVersion: text('connector_version'),
+    bufferDepth: bigint('buffer_depth', { mode: 'number' }),
+    bufferOldestAt: timestamp('buffer_oldest_at', { withTimezone: true }),
+    statusAt: timestamp('status_at', { withTimezone: true }),
   },
   (t) => [index('connector_credentials_tenant_idx').on(t.tenantId)],
 );

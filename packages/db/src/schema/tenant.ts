@@ -352,3 +352,75 @@ export const alerts = pgTable(
   },
   (t) => [unique('alerts_kind_subject_key').on(t.kind, t.subject)],
 );
+
+/**
+ * Where a connector reads from (one row per source of its YAML: a Modbus PLC, an OPC UA
+ * server, an MQTT broker), kept as the connector's own source object so that export and
+ * import round-trip. `connector_id` is the connector's id in control.connector_credentials
+ * (checked by the application: the tenant role cannot see the control schema).
+ */
+export const connectorSources = pgTable(
+  'connector_sources',
+  {
+    connectorId: uuid('connector_id').notNull(),
+    sourceId: text('source_id').notNull(),
+    config: jsonb('config').notNull(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.connectorId, t.sourceId] })],
+);
+
+/**
+ * The tag mapping: which source address feeds which variable. One mapping per variable;
+ * an address (`tag_key`, its canonical text form) feeds one variable per connector.
+ */
+export const tagMappings = pgTable(
+  'tag_mappings',
+  {
+    variableId: uuid('variable_id')
+      .primaryKey()
+      .references(() => variables.id, { onDelete: 'cascade' }),
+    connectorId: uuid('connector_id').notNull(),
+    sourceId: text('source_id').notNull(),
+    /** e.g. `plc1/modbus/1/holding/40001`, `opc/ns=2;s=FT101.PV`, `broker/mqtt/site/well/THP#value`. */
+    tagKey: text('tag_key').notNull(),
+    /** The protocol part of the connector's tag: `{ modbus: … }`, `{ opcua: … }` or `{ mqtt: … }`. */
+    address: jsonb('address').notNull(),
+    scale: doublePrecision('scale').notNull().default(1),
+    offset: doublePrecision('offset').notNull().default(0),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    unique('tag_mappings_connector_tag_key').on(t.connectorId, t.tagKey),
+    index('tag_mappings_connector_idx').on(t.connectorId),
+  ],
+);
+
+/** People or phones that alerts go to, beyond the in-app feed. */
+export const alertRecipients = pgTable(
+  'alert_recipients',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    name: text('name').notNull(),
+    channel: text('channel', { enum: ['email', 'sms'] }).notNull(),
+    /** An e-mail address, or a phone number in E.164 (+57…). */
+    address: text('address').notNull(),
+    minSeverity: text('min_severity', { enum: ['info', 'warning', 'critical'] })
+      .notNull()
+      .default('warning'),
+    /** Hours (America/Bogota, 0–23) between which only critical alerts are sent; null: none. */
+    quietFromHour: integer('quiet_from_hour'),
+    quietToHour: integer('quiet_to_hour'),
+    enabled: boolean('enabled').notNull().default(true),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    unique('alert_recipients_channel_address_key').on(t.channel, t.address),
+    check('alert_recipients_channel', sql`${t.channel} in ('email', 'sms')`),
+    check('alert_recipients_severity', sql`${t.minSeverity} in ('info', 'warning', 'critical')`),
+    check(
+      'alert_recipients_quiet_hours',
+      sql`(${t.quietFromHour} is null) = (${t.quietToHour} is null) and coalesce(${t.quietFromHour}, 0) between 0 and 23 and coalesce(${t.quietToHour}, 0) between 0 and 23`,
+    ),
+  ],
+);

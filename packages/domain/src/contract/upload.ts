@@ -138,3 +138,71 @@ export function toSampleBatch(
     unknownBindings,
   };
 }
+
+/**
+ * The connector's health, sent as request headers with every upload: transport
+ * metadata, not batch content, so a retried batch stays byte-for-byte the same batch.
+ * A malformed header is ignored (health is advisory; the batch still counts).
+ */
+export const CONNECTOR_STATUS_HEADERS = {
+  version: 'x-anh-connector-version',
+  bufferDepth: 'x-anh-buffer-depth',
+  bufferOldest: 'x-anh-buffer-oldest',
+} as const;
+
+const connectorStatusSchema = z.object({
+  version: z
+    .string()
+    .regex(/^[0-9A-Za-z.+-]{1,40}$/)
+    .optional()
+    .catch(undefined),
+  bufferDepth: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(Number.MAX_SAFE_INTEGER)
+    .optional()
+    .catch(undefined),
+  bufferOldest: z
+    .union([z.literal('none'), z.iso.datetime({ offset: true })])
+    .optional()
+    .catch(undefined),
+});
+
+export interface ConnectorStatusReport {
+  version?: string;
+  bufferDepth?: number;
+  /** Null: the buffer is empty. Undefined: not reported. */
+  bufferOldestAt?: Date | null;
+}
+
+export function readConnectorStatus(get: (name: string) => string | null): ConnectorStatusReport {
+  const raw = connectorStatusSchema.parse({
+    version: get(CONNECTOR_STATUS_HEADERS.version) ?? undefined,
+    bufferDepth: get(CONNECTOR_STATUS_HEADERS.bufferDepth) ?? undefined,
+    bufferOldest: get(CONNECTOR_STATUS_HEADERS.bufferOldest) ?? undefined,
+  });
+  const report: ConnectorStatusReport = {};
+  if (raw.version !== undefined) report.version = raw.version;
+  if (raw.bufferDepth !== undefined) {
+    report.bufferDepth = raw.bufferDepth;
+    report.bufferOldestAt =
+      raw.bufferOldest === undefined || raw.bufferOldest === 'none'
+        ? null
+        : new Date(raw.bufferOldest);
+  }
+  return report;
+}
+
+export function connectorStatusHeaders(status: {
+  version: string;
+  bufferDepth: number;
+  oldestTs: number | null;
+}): Record<string, string> {
+  return {
+    [CONNECTOR_STATUS_HEADERS.version]: status.version,
+    [CONNECTOR_STATUS_HEADERS.bufferDepth]: String(status.bufferDepth),
+    [CONNECTOR_STATUS_HEADERS.bufferOldest]:
+      status.oldestTs === null ? 'none' : new Date(status.oldestTs).toISOString(),
+  };
+}

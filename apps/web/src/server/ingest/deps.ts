@@ -5,7 +5,7 @@ import { createMailer, type Mailer } from '../mail';
 import { parseKeyRing, type KeyRing } from '@anh/domain/secret-box';
 import { getDb } from '../db';
 import { CredentialCache } from './credential-cache';
-import { VariableIdCache, type IngestDeps } from './handle';
+import { StatusThrottle, VariableIdCache, type IngestDeps } from './handle';
 import { RateLimiter } from './rate-limit';
 
 // One set per server process (kept on globalThis for the same reason as getDb()).
@@ -40,6 +40,7 @@ export function ingestDeps(): IngestDeps {
       credentials: new CredentialCache(),
       limiter: new RateLimiter(),
       variableIds: new VariableIdCache(),
+      statusThrottle: new StatusThrottle(),
       onWakeError: (error) =>
         console.warn(
           JSON.stringify({

@@ -13,7 +13,7 @@ import { createCaller } from '../trpc/root';
 import { serveRoutes } from '../../../test/serve';
 import { CredentialCache } from './credential-cache';
 import { handleEnroll } from './enroll';
-import { handleIngest, VariableIdCache } from './handle';
+import { handleIngest, StatusThrottle, VariableIdCache } from './handle';
 import { RateLimiter } from './rate-limit';
 
 /**
@@ -39,6 +39,7 @@ const ingestDeps = (credentials = new CredentialCache()) => ({
   credentials,
   limiter: new RateLimiter(),
   variableIds: new VariableIdCache(),
+      statusThrottle: new StatusThrottle(),
 });
 let ingest: ReturnType<typeof ingestDeps>;
 

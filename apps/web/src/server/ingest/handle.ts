@@ -1,5 +1,5 @@
 import { gzipSync } from 'node:zlib';
-import type { Database } from '@anh/db';
+import { recordConnectorStatus, type Database } from '@anh/db';
 import { loadVariableIds, retentionCutoff, storeBatch } from '@anh/db/telemetry';
 import { AppError, isAppError } from '@anh/domain/errors';
 import {
@@ -11,6 +11,7 @@ import {
   parseUploadBody,
   tooLarge,
 } from '@anh/domain/upload-body';
+import { readConnectorStatus } from '@anh/domain/upload';
 import type { CredentialCache } from './credential-cache';
 import type { RateLimiter } from './rate-limit';
 
@@ -32,7 +33,21 @@ export interface IngestDeps {
   credentials: CredentialCache;
   limiter: RateLimiter;
   variableIds: VariableIdCache;
+  /** Health headers are written at most every 10 s per connector. */
+  statusThrottle: StatusThrottle;
   onWakeError?: (error: unknown) => void;
+}
+
+export class StatusThrottle {
+  private readonly last = new Map<string, number>();
+  constructor(private readonly everyMs = 10_000) {}
+
+  due(connectorId: string, nowMs: number): boolean {
+    const at = this.last.get(connectorId);
+    if (at !== undefined && nowMs - at < this.everyMs && nowMs >= at) return false;
+    this.last.set(connectorId, nowMs);
+    return true;
+  }
 }
 
 /** The tenant's variable ids, re-read at most every 30 s, or at once when a binding is unknown. */
@@ -146,6 +161,14 @@ export async function handleIngest(request: Request, deps: IngestDeps): Promise<
     });
     if (!stored.duplicate) {
       await deps.wake(connector.tenantId).catch((error: unknown) => deps.onWakeError?.(error));
+    }
+    if (deps.statusThrottle.due(connector.connectorId, now)) {
+      await recordConnectorStatus(
+        deps.db,
+        connector.connectorId,
+        readConnectorStatus((name) => request.headers.get(name)),
+        now,
+      );
     }
     return Response.json({
       batchId: batch.batchId,

@@ -8,7 +8,7 @@ import { syntheticBatch, tenantBindings } from '@anh/db/test-fixtures';
 import type { VariableBinding } from '@anh/db/telemetry';
 import type { UploadBatch } from '@anh/domain/upload';
 import { CredentialCache } from './credential-cache';
-import { handleIngest, VariableIdCache } from './handle';
+import { handleIngest, StatusThrottle, VariableIdCache } from './handle';
 import { RateLimiter } from './rate-limit';
 import { serveRoutes } from '../../../test/serve';
 
@@ -51,6 +51,7 @@ beforeAll(async () => {
     credentials: new CredentialCache(),
     limiter: new RateLimiter(),
     variableIds: new VariableIdCache(),
+      statusThrottle: new StatusThrottle(),
   };
   server = await serveRoutes({
     '/api/ingest/v1/batches': (request) => handleIngest(request, deps),

@@ -10,6 +10,8 @@ import type { MemberRole } from '@anh/domain/tenancy';
  * auditor: reads, changes nothing.
  */
 const EVERYONE = ['admin', 'engineer', 'operator', 'auditor'] as const;
+const CONFIGURERS = ['admin', 'engineer'] as const;
+const READERS = ['admin', 'engineer', 'auditor'] as const;
 
 export const PERMISSIONS = {
   'field.overview': EVERYONE,
@@ -19,9 +21,31 @@ export const PERMISSIONS = {
   'delivery.testConnection': ['admin'],
   'delivery.reports': EVERYONE,
   'delivery.amend': ['admin', 'engineer'],
-  'connectors.list': ['admin', 'engineer', 'auditor'],
-  'connectors.createEnrollmentCode': ['admin', 'engineer'],
+  'connectors.list': READERS,
+  'connectors.detail': READERS,
+  'connectors.register': CONFIGURERS,
+  'connectors.createEnrollmentCode': CONFIGURERS,
+  'connectors.downloadConfig': CONFIGURERS,
+  'connectors.saveSource': CONFIGURERS,
+  'connectors.saveMapping': CONFIGURERS,
+  'connectors.removeMapping': CONFIGURERS,
+  'connectors.importConfig': CONFIGURERS,
   'connectors.revoke': ['admin'],
+  'config.catalog': EVERYONE,
+  'config.variables': EVERYONE,
+  'config.createSite': CONFIGURERS,
+  'config.updateSite': CONFIGURERS,
+  'config.createPoint': CONFIGURERS,
+  'config.updatePoint': CONFIGURERS,
+  'config.addVariable': CONFIGURERS,
+  'members.list': ['admin', 'auditor'],
+  'members.invite': ['admin'],
+  'members.revokeInvitation': ['admin'],
+  'members.changeRole': ['admin'],
+  'members.remove': ['admin'],
+  'alerts.recipients': READERS,
+  'alerts.saveRecipient': ['admin'],
+  'alerts.removeRecipient': ['admin'],
 } as const satisfies Record<string, readonly MemberRole[]>;
 
 export type TenantProcedureName = keyof typeof PERMISSIONS;

@@ -5,6 +5,9 @@ import { connectorsRouter } from './routers/connectors';
 import { deliveryRouter } from './routers/delivery';
 import { meRouter } from './routers/me';
 import { readingsRouter } from './routers/readings';
+import { configRouter } from './routers/config';
+import { membersRouter } from './routers/members';
+import { alertsRouter } from './routers/alerts';
 
 export const appRouter = createTRPCRouter({
   account: accountRouter,
@@ -13,6 +16,9 @@ export const appRouter = createTRPCRouter({
   readings: readingsRouter,
   delivery: deliveryRouter,
   connectors: connectorsRouter,
+  config: configRouter,
+  members: membersRouter,
+  alerts: alertsRouter,
 });
 
 export type AppRouter = typeof appRouter;

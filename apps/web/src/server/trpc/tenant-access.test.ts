@@ -1,4 +1,5 @@
 import { TRPCError } from '@trpc/server';
+import { sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Tenant } from '@anh/db';
 import { deprovisionTenant } from '@anh/db';
@@ -45,20 +46,42 @@ beforeAll(async () => {
 type Caller = ReturnType<typeof callerFor>;
 const NO_ID = '00000000-0000-4000-8000-000000000000';
 
+/** Ids of objects that exist: in the tenant named by the call, or (rival section) in another. */
+interface Ids {
+  siteId: string;
+  pointId: string;
+  variableId: string;
+  connectorId: string;
+  recipientId: string;
+  invitationId: string;
+  memberId: string;
+}
+const NO_IDS: Ids = {
+  siteId: NO_ID,
+  pointId: NO_ID,
+  variableId: NO_ID,
+  connectorId: NO_ID,
+  recipientId: NO_ID,
+  invitationId: NO_ID,
+  memberId: NO_ID,
+};
+
+const site = { code: 'X-1', name: 'Estación X', fieldName: 'Campo X' };
+
 /**
  * Every tenant-scoped procedure, invoked with a slug and harmless input. Typed against the
  * permission matrix: a procedure added there and not here does not compile.
  */
 const tenantProcedures: Record<
   TenantProcedureName,
-  (caller: Caller, tenantSlug: string) => Promise<unknown>
+  (caller: Caller, tenantSlug: string, ids?: Ids) => Promise<unknown>
 > = {
   'field.overview': (caller, tenantSlug) => caller.field.overview({ tenantSlug }),
-  'readings.addManual': (caller, tenantSlug) =>
+  'readings.addManual': (caller, tenantSlug, ids = NO_IDS) =>
     caller.readings.addManual({
       tenantSlug,
       kind: 'tank_gauging',
-      readings: [{ variableId: NO_ID, ts: new Date().toISOString(), value: 1 }],
+      readings: [{ variableId: ids.variableId, ts: new Date().toISOString(), value: 1 }],
     }),
   'delivery.settings': (caller, tenantSlug) => caller.delivery.settings({ tenantSlug }),
   'delivery.saveSettings': (caller, tenantSlug) =>
@@ -68,18 +91,93 @@ const tenantProcedures: Record<
     }),
   'delivery.testConnection': (caller, tenantSlug) => caller.delivery.testConnection({ tenantSlug }),
   'delivery.reports': (caller, tenantSlug) => caller.delivery.reports({ tenantSlug }),
-  'delivery.amend': (caller, tenantSlug) =>
+  'delivery.amend': (caller, tenantSlug, ids = NO_IDS) =>
     caller.delivery.amend({
       tenantSlug,
       day: '2026-01-01',
-      siteId: NO_ID,
+      siteId: ids.siteId,
       reason: 'una razón larga',
     }),
   'connectors.list': (caller, tenantSlug) => caller.connectors.list({ tenantSlug }),
-  'connectors.createEnrollmentCode': (caller, tenantSlug) =>
-    caller.connectors.createEnrollmentCode({ tenantSlug, connectorName: 'PLC' }),
-  'connectors.revoke': (caller, tenantSlug) =>
-    caller.connectors.revoke({ tenantSlug, connectorId: NO_ID }),
+  'connectors.detail': (caller, tenantSlug, ids = NO_IDS) =>
+    caller.connectors.detail({ tenantSlug, connectorId: ids.connectorId }),
+  'connectors.register': (caller, tenantSlug) =>
+    caller.connectors.register({ tenantSlug, name: 'PLC nuevo' }),
+  'connectors.createEnrollmentCode': (caller, tenantSlug, ids) =>
+    caller.connectors.createEnrollmentCode({
+      tenantSlug,
+      connectorName: 'PLC',
+      ...(ids ? { connectorId: ids.connectorId } : {}),
+    }),
+  'connectors.downloadConfig': (caller, tenantSlug, ids = NO_IDS) =>
+    caller.connectors.downloadConfig({ tenantSlug, connectorId: ids.connectorId }),
+  'connectors.saveSource': (caller, tenantSlug, ids = NO_IDS) =>
+    caller.connectors.saveSource({
+      tenantSlug,
+      connectorId: ids.connectorId,
+      source: { id: 'plc9', type: 'modbus-tcp', host: '127.0.0.1' },
+    }),
+  'connectors.saveMapping': (caller, tenantSlug, ids = NO_IDS) =>
+    caller.connectors.saveMapping({
+      tenantSlug,
+      connectorId: ids.connectorId,
+      variableId: ids.variableId,
+      sourceId: 'plc1',
+      address: { modbus: { address: 7 } },
+    }),
+  'connectors.removeMapping': (caller, tenantSlug, ids = NO_IDS) =>
+    caller.connectors.removeMapping({ tenantSlug, variableId: ids.variableId }),
+  'connectors.importConfig': (caller, tenantSlug, ids = NO_IDS) =>
+    caller.connectors.importConfig({
+      tenantSlug,
+      connectorId: ids.connectorId,
+      yaml: 'version: 1\nconnector: { cloudUrl: http://127.0.0.1 }\nsources: []\ntags: []\n',
+    }),
+  'connectors.revoke': (caller, tenantSlug, ids = NO_IDS) =>
+    caller.connectors.revoke({ tenantSlug, connectorId: ids.connectorId }),
+  'config.catalog': (caller, tenantSlug) => caller.config.catalog({ tenantSlug }),
+  'config.variables': (caller, tenantSlug) => caller.config.variables({ tenantSlug }),
+  'config.createSite': (caller, tenantSlug) =>
+    caller.config.createSite({ tenantSlug, site: { ...site, code: `S${Date.now() % 1e9}` } }),
+  'config.updateSite': (caller, tenantSlug, ids = NO_IDS) =>
+    caller.config.updateSite({ tenantSlug, siteId: ids.siteId, site }),
+  'config.createPoint': (caller, tenantSlug, ids = NO_IDS) =>
+    caller.config.createPoint({
+      tenantSlug,
+      siteId: ids.siteId,
+      point: { code: `P${Date.now() % 1e9}`, name: 'Pozo', kind: 'well' },
+    }),
+  'config.updatePoint': (caller, tenantSlug, ids = NO_IDS) =>
+    caller.config.updatePoint({
+      tenantSlug,
+      pointId: ids.pointId,
+      point: { code: 'P-X', name: 'Pozo X', kind: 'well' },
+    }),
+  'config.addVariable': (caller, tenantSlug, ids = NO_IDS) =>
+    caller.config.addVariable({
+      tenantSlug,
+      pointId: ids.pointId,
+      code: 'casing_head_pressure',
+      unit: 'psig',
+    }),
+  'members.list': (caller, tenantSlug) => caller.members.list({ tenantSlug }),
+  'members.invite': (caller, tenantSlug) =>
+    caller.members.invite({ tenantSlug, email: `x${Math.random()}@example.com`, role: 'operator' }),
+  'members.revokeInvitation': (caller, tenantSlug, ids = NO_IDS) =>
+    caller.members.revokeInvitation({ tenantSlug, invitationId: ids.invitationId }),
+  'members.changeRole': (caller, tenantSlug, ids = NO_IDS) =>
+    caller.members.changeRole({ tenantSlug, userId: ids.memberId, role: 'auditor' }),
+  'members.remove': (caller, tenantSlug, ids = NO_IDS) =>
+    caller.members.remove({ tenantSlug, userId: ids.memberId }),
+  'alerts.recipients': (caller, tenantSlug) => caller.alerts.recipients({ tenantSlug }),
+  'alerts.saveRecipient': (caller, tenantSlug, ids) =>
+    caller.alerts.saveRecipient({
+      tenantSlug,
+      recipientId: ids?.recipientId ?? null,
+      recipient: { channel: 'sms', address: '+573001234567', name: 'Guardia' },
+    }),
+  'alerts.removeRecipient': (caller, tenantSlug, ids = NO_IDS) =>
+    caller.alerts.removeRecipient({ tenantSlug, recipientId: ids.recipientId }),
 };
 
 describe('permission matrix', () => {
@@ -102,6 +200,121 @@ describe('permission matrix', () => {
     expect(code).not.toMatch(/^not a TRPCError/);
     if (allowed) expect(code).not.toBe('FORBIDDEN');
     else expect(code).toBe('FORBIDDEN');
+  });
+});
+
+describe("another tenant's object ids", () => {
+  let rivalIds: Ids;
+  let acmeAdmin: User;
+
+  /** What must not move in the rival tenant: its audit chain and its control rows. */
+  async function rivalState() {
+    const { db } = testDb();
+    const audit = await db.withTenantClient(
+      rival.id,
+      async (client) =>
+        (await client.query<{ n: string }>('SELECT count(*) AS n FROM audit_log')).rows[0]!.n,
+    );
+    const control = await db.control.execute(
+      sql`SELECT (SELECT count(*) FROM control.memberships WHERE tenant_id = ${rival.id}) AS members,
+                 (SELECT count(*) FROM control.invitations WHERE tenant_id = ${rival.id} AND revoked_at IS NULL) AS invitations,
+                 (SELECT count(*) FROM control.connector_credentials WHERE tenant_id = ${rival.id} AND revoked_at IS NULL) AS connectors,
+                 (SELECT count(*) FROM control.enrollment_codes WHERE tenant_id = ${rival.id}) AS codes,
+                 (SELECT string_agg(role::text, ',' ORDER BY user_id) FROM control.memberships WHERE tenant_id = ${rival.id}) AS roles`,
+    );
+    return { audit, control: control.rows[0] };
+  }
+
+  beforeAll(async () => {
+    const { db } = testDb();
+    acmeAdmin = await seedUser(db);
+    await seedMembership(db, acme.id, acmeAdmin.id, 'admin');
+    const rivalCaller = callerFor(rivalAdmin);
+    const overview = await rivalCaller.field.overview({ tenantSlug: rival.slug });
+    const variables = await rivalCaller.config.variables({ tenantSlug: rival.slug });
+    const { connectorId } = await rivalCaller.connectors.register({
+      tenantSlug: rival.slug,
+      name: 'PLC rival',
+    });
+    await rivalCaller.connectors.saveSource({
+      tenantSlug: rival.slug,
+      connectorId,
+      source: { id: 'plc1', type: 'modbus-tcp', host: '127.0.0.1' },
+    });
+    await rivalCaller.connectors.saveMapping({
+      tenantSlug: rival.slug,
+      connectorId,
+      variableId: variables[0]!.id,
+      sourceId: 'plc1',
+      address: { modbus: { address: 100 } },
+    });
+    const recipient = await rivalCaller.alerts.saveRecipient({
+      tenantSlug: rival.slug,
+      recipient: { channel: 'email', address: 'guardia@rival.example.com', name: 'Guardia' },
+    });
+    const invitation = await rivalCaller.members.invite({
+      tenantSlug: rival.slug,
+      email: 'nuevo@rival.example.com',
+      role: 'operator',
+    });
+    const rivalOperator = await seedUser(db);
+    await seedMembership(db, rival.id, rivalOperator.id, 'operator');
+    rivalIds = {
+      siteId: overview.sites[0]!.id,
+      pointId: overview.sites[0]!.points[0]!.id,
+      variableId: variables[0]!.id,
+      connectorId,
+      recipientId: recipient.id,
+      invitationId: invitation.invitationId,
+      memberId: rivalOperator.id,
+    };
+  });
+
+  it.each(Object.keys(PERMISSIONS) as TenantProcedureName[])(
+    "%s with the rival's ids, as an admin of acme: refused, and nothing of the rival changes",
+    async (name) => {
+      const before = await rivalState();
+      const code = await trpcCode(
+        tenantProcedures[name](callerFor(acmeAdmin), acme.slug, rivalIds),
+      );
+      expect(await rivalState()).toEqual(before);
+      // Procedures without ids act on acme's own data and may succeed; any id of the
+      // rival's is unknown here: NOT_FOUND, or BAD_REQUEST where it is a reading's variable.
+      expect(code).not.toMatch(/^not a TRPCError|INTERNAL/);
+    },
+  );
+
+  it("reads with acme's slug never return rival rows", async () => {
+    const caller = callerFor(acmeAdmin);
+    const variables = await caller.config.variables({ tenantSlug: acme.slug });
+    expect(variables.map((v) => v.id)).not.toContain(rivalIds.variableId);
+    const connectors = await caller.connectors.list({ tenantSlug: acme.slug });
+    expect(connectors.map((c) => c.id)).not.toContain(rivalIds.connectorId);
+    const recipients = await caller.alerts.recipients({ tenantSlug: acme.slug });
+    expect(recipients.map((r) => r.id)).not.toContain(rivalIds.recipientId);
+    const people = await caller.members.list({ tenantSlug: acme.slug });
+    expect(people.members.map((m) => m.userId)).not.toContain(rivalIds.memberId);
+    expect(people.invitations.map((i) => i.id)).not.toContain(rivalIds.invitationId);
+    for (const name of [
+      'connectors.detail',
+      'connectors.downloadConfig',
+      'config.updateSite',
+      'config.createPoint',
+      'config.updatePoint',
+      'config.addVariable',
+      'connectors.removeMapping',
+      'members.changeRole',
+      'members.remove',
+      'members.revokeInvitation',
+      'alerts.removeRecipient',
+      'alerts.saveRecipient',
+      'connectors.saveMapping',
+      'connectors.revoke',
+    ] as const)
+      expect([name, await trpcCode(tenantProcedures[name](caller, acme.slug, rivalIds))]).toEqual([
+        name,
+        'NOT_FOUND',
+      ]);
   });
 });
 
@@ -135,9 +348,15 @@ describe('tenant gate', () => {
       legalName: acme.legalName,
       role: 'engineer',
     });
-    expect(overview.sites.map((s) => s.code)).toEqual(['ACME-1']);
-    expect(overview.sites[0]!.points.filter((p) => p.kind === 'well')).toHaveLength(3);
-    expect(overview.sites[0]!.points.every((p) => p.variables > 0)).toBe(true);
+    // (The matrix tests above may have added sites to acme; none of the rival's shows.)
+    expect(overview.sites.map((s) => s.code)).toContain('ACME-1');
+    expect(overview.sites.map((s) => s.code)).not.toContain('RIVAL-1');
+    expect(
+      overview.sites.find((s) => s.code === 'ACME-1')!.points.filter((p) => p.kind === 'well'),
+    ).toHaveLength(3);
+    expect(
+      overview.sites.find((s) => s.code === 'ACME-1')!.points.every((p) => p.variables > 0),
+    ).toBe(true);
     const rivalView = await callerFor(rivalAdmin).field.overview({ tenantSlug: rival.slug });
     expect(rivalView.sites.map((s) => s.code)).toEqual(['RIVAL-1']);
   });

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import {
+  acceptInvitation,
+  describeInvitation,
   issueAccountToken,
   resetPasswordWithToken,
   signUpCompany,
@@ -108,5 +110,37 @@ export const accountRouter = createTRPCRouter({
     .mutation(async ({ ctx, input }) => {
       await resetPasswordWithToken(ctx.db, input.token, input.password, Date.now());
       return { reset: true };
+    }),
+
+  /** What an invitation link is for (company, role, address), before accepting it. */
+  invitation: publicProcedure
+    .input(z.object({ token: z.string().min(20).max(100) }))
+    .query(async ({ ctx, input }) => {
+      const invitation = await describeInvitation(ctx.db, input.token, Date.now());
+      return {
+        email: invitation.email,
+        role: invitation.role,
+        legalName: invitation.legalName,
+        hasAccount: invitation.hasAccount,
+      };
+    }),
+
+  /** Accepts an invitation by creating the account it is addressed to. */
+  acceptInvitation: publicProcedure
+    .input(
+      z.object({
+        token: z.string().min(20).max(100),
+        name: z.string().trim().min(2, 'Escriba su nombre / your name').max(120),
+        password: passwordSchema,
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      const { tenantSlug } = await acceptInvitation(
+        ctx.db,
+        input.token,
+        { name: input.name, password: input.password },
+        Date.now(),
+      );
+      return { tenantSlug };
     }),
 });

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { loadDeliveryTarget, saveDeliverySettings, amendReport } from '@anh/db/reports';
 import { deliverySettingsSchema } from '@anh/domain/delivery-settings';
 import { AppError } from '@anh/domain/errors';
+import { explainFtpFailure } from '@anh/domain/ftp-errors';
 import type { KeyRing } from '@anh/domain/secret-box';
 import { testConnection } from '@anh/worker/delivery';
 import { createTRPCRouter, tenantProcedure } from '../init';
@@ -62,8 +63,14 @@ export const deliveryRouter = createTRPCRouter({
     const target = await ctx.db.withTenantClient(ctx.tenant.id, (client) =>
       loadDeliveryTarget(client, ctx.tenant.id, ring),
     );
-    if (!target) throw new AppError('NOT_FOUND', 'no delivery target is configured yet');
-    return testConnection(target);
+    if (!target)
+      throw new AppError(
+        'NOT_FOUND',
+        'Aún no hay destino de entrega configurado / no delivery target is configured yet',
+      );
+    const result = await testConnection(target);
+    if (result.ok) return result;
+    return { ...result, ...explainFtpFailure(result.error) };
   }),
 
   /** The reports of recent days, newest first, with their delivery state. */

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Debian packages the tests use as real protocol peers: socat (an RTU serial line as a
-# pty pair), python3-pymodbus (a Modbus server not written by us) and python3-aiosmtpd (an
-# SMTP server that prints what it receives). Installs only
-# what is missing; needs root and Debian's package registry.
+# pty pair), python3-pymodbus (a Modbus server not written by us), python3-aiosmtpd (an
+# SMTP server that prints what it receives) and chromium (the browser that playwright-core
+# drives in the web app's browser tests; Playwright never downloads a browser of its own).
+# Installs only what is missing; needs root and Debian's package registry.
 set -euo pipefail
 missing=()
 command -v socat >/dev/null 2>&1 || missing+=(socat)
 /usr/bin/python3 -c 'import pymodbus' >/dev/null 2>&1 || missing+=(python3-pymodbus)
 /usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1 || missing+=(python3-aiosmtpd)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "test-deps: installing ${missing[*]}"
   apt-get update -qq

@@ -1,16 +1,15 @@
 import Link from 'next/link';
 import { redirect } from 'next/navigation';
+import { currentLocale } from '~/lib/locale';
 import { dictionary } from '~/lib/i18n';
 import { serverCaller } from '~/server/trpc/server-caller';
-
-export const dynamic = 'force-dynamic';
 
 export default async function Home() {
   const { userId, caller } = await serverCaller();
   if (!userId) redirect('/login');
   const tenants = await caller.me.tenants();
   if (tenants.length === 1) redirect(`/t/${tenants[0]!.slug}`);
-  const t = dictionary();
+  const t = dictionary(await currentLocale());
   return (
     <main>
       <h1>{t.yourCompanies}</h1>
@@ -20,6 +19,9 @@ export default async function Home() {
           <Link href={`/t/${tenant.slug}`}>{tenant.legalName}</Link> · {t.roles[tenant.role]}
         </p>
       ))}
+      <p>
+        <Link href="/cuenta">{t.account}</Link>
+      </p>
     </main>
   );
 }

@@ -39,7 +39,7 @@ const ingestDeps = (credentials = new CredentialCache()) => ({
   credentials,
   limiter: new RateLimiter(),
   variableIds: new VariableIdCache(),
-      statusThrottle: new StatusThrottle(),
+  statusThrottle: new StatusThrottle(),
 });
 let ingest: ReturnType<typeof ingestDeps>;
 

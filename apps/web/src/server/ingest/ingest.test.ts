@@ -51,7 +51,7 @@ beforeAll(async () => {
     credentials: new CredentialCache(),
     limiter: new RateLimiter(),
     variableIds: new VariableIdCache(),
-      statusThrottle: new StatusThrottle(),
+    statusThrottle: new StatusThrottle(),
   };
   server = await serveRoutes({
     '/api/ingest/v1/batches': (request) => handleIngest(request, deps),

@@ -28,7 +28,27 @@ export interface Context {
   appUrl?: string;
 }
 
-const t = initTRPC.context<Context>().create({ transformer: superjson });
+const t = initTRPC.context<Context>().create({
+  transformer: superjson,
+  // Input problems travel as a list (path + message, each message `español / English`),
+  // so a form can show every one in the user's language.
+  errorFormatter({ shape, error }) {
+    const cause = error.cause;
+    return {
+      ...shape,
+      data: {
+        ...shape.data,
+        issues:
+          cause instanceof z.ZodError
+            ? cause.issues.map((issue) => ({
+                path: issue.path.map(String).join('.'),
+                message: issue.message,
+              }))
+            : null,
+      },
+    };
+  },
+});
 
 export const createTRPCRouter = t.router;
 export const createCallerFactory = t.createCallerFactory;

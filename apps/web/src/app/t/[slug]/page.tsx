@@ -1,64 +1,48 @@
-import { TRPCError } from '@trpc/server';
-import { notFound, redirect } from 'next/navigation';
-import { dictionary } from '~/lib/i18n';
-import { serverCaller } from '~/server/trpc/server-caller';
-import { SignOutButton } from './sign-out-button';
+import { tenantPage } from '~/server/page-context';
 
 export const dynamic = 'force-dynamic';
 
 export default async function TenantHome({ params }: { params: Promise<{ slug: string }> }) {
   const { slug } = await params;
-  const { userId, caller } = await serverCaller();
-  if (!userId) redirect('/login');
-  const overview = await caller.field.overview({ tenantSlug: slug }).catch((error: unknown) => {
-    if (error instanceof TRPCError && (error.code === 'NOT_FOUND' || error.code === 'BAD_REQUEST'))
-      notFound();
-    throw error;
-  });
-  const t = dictionary();
+  const { caller, t } = await tenantPage(slug);
+  const overview = await caller.field.overview({ tenantSlug: slug });
   return (
-    <>
-      <header className="bar">
-        <strong>{overview.tenant.legalName}</strong>
-        <SignOutButton label={t.signOut} />
-      </header>
-      <main>
-        <p className="muted">
-          {t.role}: {t.roles[overview.tenant.role]}
-        </p>
-        <h1>{t.sites}</h1>
-        {overview.sites.length === 0 && <p className="muted">{t.noSites}</p>}
-        {overview.sites.map((site) => (
-          <section key={site.id} className="card">
-            <h2>
-              {site.name} <span className="muted">({site.code})</span>
-            </h2>
-            <p className="muted">
-              {t.field}: {site.fieldName}
-            </p>
-            <table>
-              <thead>
-                <tr>
-                  <th>{t.points}</th>
-                  <th />
-                  <th>{t.variables}</th>
+    <main>
+      <p className="muted">
+        {t.role}: {t.roles[overview.tenant.role]}
+      </p>
+      <h1>{t.sites}</h1>
+      {overview.sites.length === 0 && <p className="muted">{t.noSites}</p>}
+      {overview.sites.map((site) => (
+        <section key={site.id} className="card">
+          <h2>
+            {site.name} <span className="muted">({site.code})</span>
+          </h2>
+          <p className="muted">
+            {t.field}: {site.fieldName}
+          </p>
+          <table>
+            <thead>
+              <tr>
+                <th>{t.points}</th>
+                <th />
+                <th>{t.variables}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {site.points.map((point) => (
+                <tr key={point.id}>
+                  <td>
+                    {point.code} · {point.name}
+                  </td>
+                  <td className="muted">{t.pointKinds[point.kind]}</td>
+                  <td>{point.variables}</td>
                 </tr>
-              </thead>
-              <tbody>
-                {site.points.map((point) => (
-                  <tr key={point.id}>
-                    <td>
-                      {point.code} · {point.name}
-                    </td>
-                    <td className="muted">{t.pointKinds[point.kind]}</td>
-                    <td>{point.variables}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </section>
-        ))}
-      </main>
-    </>
+              ))}
+            </tbody>
+          </table>
+        </section>
+      ))}
+    </main>
   );
 }

@@ -1,29 +1,44 @@
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { getServerSession } from 'next-auth';
 import { authOptions, sessionUserId } from '~/server/auth';
-import { getDb } from '~/server/db';
+import { checkSameOrigin } from '~/server/csrf';
 import { webEnv } from '~/env';
-import { ingestDeps, keyRing, mailerFromEnv, queues } from '~/server/ingest/deps';
-import { wakeDelivery } from '@anh/worker/queues';
+import { clientAddressOf, requestContext } from '~/server/trpc/context';
 import { appRouter } from '~/server/trpc/root';
 
+/**
+ * CSRF: tRPC authenticates with the next-auth session cookie, so a mutation (always a POST:
+ * tRPC refuses mutations over GET) must come from our own origin; see ~/server/csrf.ts.
+ * Refused before tRPC runs, i.e. before the session is even read. Queries (GET) only read,
+ * and another origin cannot read the answer (no CORS headers here).
+ * next-auth's own POSTs (/api/auth/callback/credentials, /api/auth/signout) need no such
+ * check: next-auth v4 verifies its CSRF token there (double-submit: the `csrfToken` form
+ * field against the HMAC-signed, httpOnly next-auth.csrf-token cookie).
+ */
+function crossOriginRefused(): Response {
+  return Response.json(
+    {
+      error: {
+        code: 'FORBIDDEN',
+        message: 'Solicitud de otro origen rechazada / cross-origin request refused',
+      },
+    },
+    { status: 403 },
+  );
+}
+
 function handler(req: Request) {
+  if (req.method !== 'GET' && req.method !== 'HEAD' && !checkSameOrigin(req, webEnv().NEXTAUTH_URL))
+    return crossOriginRefused();
   return fetchRequestHandler({
     endpoint: '/api/trpc',
     req,
     router: appRouter,
-    createContext: async () => ({
-      db: getDb(),
-      userId: sessionUserId(await getServerSession(authOptions())),
-      wakePipeline: ingestDeps().wake,
-      retentionMonths: ingestDeps().retentionMonths,
-      wakeDelivery: (tenantId: string, reportId: string) =>
-        wakeDelivery(queues(), tenantId, reportId),
-      ring: keyRing(),
-      clientAddress: (req.headers.get('x-forwarded-for') ?? 'direct').split(',')[0]!.trim(),
-      ...(mailerFromEnv() ? { mailer: mailerFromEnv()! } : {}),
-      appUrl: webEnv().NEXTAUTH_URL,
-    }),
+    createContext: async () =>
+      requestContext(
+        sessionUserId(await getServerSession(authOptions())),
+        clientAddressOf(req.headers.get('x-forwarded-for')),
+      ),
   });
 }
 

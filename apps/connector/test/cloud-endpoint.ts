@@ -2,7 +2,13 @@ import { createServer, type Server } from 'node:http';
 import { gunzipSync } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
 import { enrollmentRequestSchema } from '@anh/domain/enrollment';
-import { parseUploadBatch, type UploadAggregate, type UploadSample } from '@anh/domain/upload';
+import {
+  parseUploadBatch,
+  readConnectorStatus,
+  type ConnectorStatusReport,
+  type UploadAggregate,
+  type UploadSample,
+} from '@anh/domain/upload';
 
 /** The one enrollment code this endpoint accepts (once), and the id it assigns. */
 export const ENROLLMENT_CODE = 'ABCD-EFGH-JKLM';
@@ -22,6 +28,8 @@ export interface TestCloud {
   batches: number;
   duplicates: number;
   rejected: number;
+  /** The connector's health as the last upload reported it (readConnectorStatus). */
+  lastStatus: ConnectorStatusReport | null;
   setMode(mode: 'up' | 'down' | 'lose-acks'): void;
   close(): Promise<void>;
 }
@@ -32,6 +40,7 @@ export async function startTestCloud(credential: string): Promise<TestCloud> {
   const aggregates: UploadAggregate[] = [];
   let mode: 'up' | 'down' | 'lose-acks' = 'up';
   let enrolled = false;
+  let lastStatus: ConnectorStatusReport | null = null;
   const state = { batches: 0, duplicates: 0, rejected: 0 };
   const server: Server = createServer((request, response) => {
     const chunks: Buffer[] = [];
@@ -71,6 +80,10 @@ export async function startTestCloud(credential: string): Promise<TestCloud> {
         response.writeHead(401).end('bad credential');
         return;
       }
+      lastStatus = readConnectorStatus((name) => {
+        const value = request.headers[name];
+        return typeof value === 'string' ? value : null;
+      });
       let parsed;
       try {
         const raw = Buffer.concat(chunks);
@@ -119,6 +132,9 @@ export async function startTestCloud(credential: string): Promise<TestCloud> {
     url: `http://127.0.0.1:${port}`,
     samples,
     aggregates,
+    get lastStatus() {
+      return lastStatus;
+    },
     get batches() {
       return state.batches;
     },

@@ -258,6 +258,18 @@ describe(
           .toMatch(/^El servidor rechazó la conexión: revise el host y el puerto/);
         await screenshot(page, 'onboarding-5-delivery-phone');
 
+        // 8. English, switched in the header: screens and server messages follow.
+        const en = dictionary('en');
+        await page.getByRole('button', { name: 'EN', exact: true }).click();
+        await page.getByRole('link', { name: en.nav.connectors }).waitFor();
+        expect(await page.locator('html').getAttribute('lang')).toBe('en');
+        await page.getByRole('button', { name: en.testConnection }).click();
+        await expect
+          .poll(() => page.getByRole('main').getByRole('alert').textContent(), { timeout: 20_000 })
+          .toMatch(/^The server refused the connection: check host and port/);
+        await page.getByRole('button', { name: 'ES', exact: true }).click();
+        await page.getByRole('link', { name: t.nav.connectors }).waitFor();
+
         expect(errors.list()).toEqual([]);
       } finally {
         await context.close();

@@ -51,6 +51,21 @@ const samples = (from: number, count: number, binding = 'v-thp') =>
   }));
 
 describe('Uploader', () => {
+  it('reports its version, buffer depth and oldest reading with each upload', async () => {
+    const { buffer, cloud, uploader } = await setup(10);
+    buffer.append(samples(0, 35));
+    uploader.start();
+    await until(() => cloud.lastStatus !== null);
+    // Counted as the first batch (10) left: 25 still waiting; the oldest buffered reading is
+    // the first sample (in the batch on the wire, still in the buffer until acknowledged).
+    expect(cloud.lastStatus).toEqual({
+      version: '0.0.0',
+      bufferDepth: 25,
+      bufferOldestAt: new Date(1_800_000_000_000),
+    });
+    await until(() => buffer.stats().depth === 0 && buffer.stats().leasedBatches === 0);
+  });
+
   it('sets a refused batch aside, whole and with the reason, and keeps delivering the rest', async () => {
     const { buffer, cloud, uploader } = await setup(50);
     const broken = { ...samples(60, 1)[0]!, binding: 'x'.repeat(65) }; // the contract allows 64

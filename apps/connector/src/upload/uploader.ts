@@ -137,18 +137,14 @@ export class Uploader {
     return { batch, body };
   }
 
-  /**
-   * Sends one batch if there is one; true when the cloud acknowledged it. Batches go one
-   * at a time, in sequence; the next one is prepared while the current one is on the wire.
-   */
-  private status: { at: number; headers: Record<string, string> } | null = null;
+  private health: { at: number; headers: Record<string, string> } | null = null;
 
   /** The buffer's depth and age, counted at most every 10 s (a count over a deep buffer costs). */
   private statusHeaders(): Record<string, string> {
     const now = Date.now();
-    if (!this.status || now - this.status.at > 10_000) {
+    if (!this.health || now - this.health.at > 10_000) {
       const stats = this.options.buffer.stats();
-      this.status = {
+      this.health = {
         at: now,
         headers: connectorStatusHeaders({
           version: this.options.version ?? '0.0.0',
@@ -157,9 +153,13 @@ export class Uploader {
         }),
       };
     }
-    return this.status.headers;
+    return this.health.headers;
   }
 
+  /**
+   * Sends one batch if there is one; true when the cloud acknowledged it. Batches go one
+   * at a time, in sequence; the next one is prepared while the current one is on the wire.
+   */
   async sendOnce(): Promise<boolean> {
     const current = this.prepared ?? this.prepare(-1);
     this.prepared = null;

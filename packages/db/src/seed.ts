@@ -53,14 +53,18 @@ export async function seedUser(
     .from(controlSchema.users)
     .where(eq(controlSchema.users.email, email));
   if (existing) {
-    // Keep a re-run seed (the demo) in step with the password it was given this time.
-    if (
-      input.password &&
-      !(existing.passwordHash && (await verifyPassword(input.password, existing.passwordHash)))
-    ) {
+    // Keep a re-run seed (the demo) in step with the password it was given this time, and
+    // confirmed (a database seeded before sign-in asked for confirmation).
+    const passwordChanged =
+      input.password !== undefined &&
+      !(existing.passwordHash && (await verifyPassword(input.password, existing.passwordHash)));
+    if (passwordChanged || !existing.emailVerified) {
       const [updated] = await db.control
         .update(controlSchema.users)
-        .set({ passwordHash: await hashPassword(input.password) })
+        .set({
+          ...(passwordChanged ? { passwordHash: await hashPassword(input.password!) } : {}),
+          emailVerified: existing.emailVerified ?? new Date(),
+        })
         .where(eq(controlSchema.users.id, existing.id))
         .returning();
       return updated!;

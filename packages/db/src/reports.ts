@@ -250,9 +250,13 @@ export async function raiseAlert(
     nowMs: number;
   },
 ): Promise<boolean> {
-  const { rowCount } = await client.query(
-    `INSERT INTO alerts (kind, subject, severity, audience, message, data, raised_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (kind, subject) DO NOTHING`,
+  // One open alert per kind and subject: raising it again counts an occurrence.
+  const { rows } = await client.query<{ inserted: boolean }>(
+    `INSERT INTO alerts (kind, subject, severity, audience, message, data, raised_at, last_seen_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
+     ON CONFLICT (kind, subject) WHERE resolved_at IS NULL
+     DO UPDATE SET occurrences = alerts.occurrences + 1, last_seen_at = excluded.raised_at
+     RETURNING (xmax = 0) AS inserted`,
     [
       alert.kind,
       alert.subject,
@@ -263,7 +267,7 @@ export async function raiseAlert(
       new Date(alert.nowMs).toISOString(),
     ],
   );
-  return (rowCount ?? 0) > 0;
+  return rows[0]?.inserted === true;
 }
 
 export async function resolveAlert(

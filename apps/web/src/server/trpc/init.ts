@@ -63,7 +63,37 @@ const appErrors = t.middleware(async ({ next }) => {
   return result;
 });
 
-export const publicProcedure = t.procedure.use(appErrors);
+/**
+ * Text PostgreSQL cannot store — a NUL character, or half of a UTF-16 surrogate pair
+ * (invalid in jsonb, where audit entries keep it) — is refused at the door with a typed
+ * error, before any procedure reads its input. Found by the input fuzzing.
+ */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+function unstorableTextAt(value: unknown, path: string, depth = 0): string | null {
+  if (typeof value === 'string')
+    return value.includes('\u0000') || LONE_SURROGATE.test(value) ? path || '(input)' : null;
+  if (typeof value !== 'object' || value === null || depth > 64) return null;
+  for (const [key, inner] of Object.entries(value)) {
+    const found =
+      unstorableTextAt(key, path, depth + 1) ??
+      unstorableTextAt(inner, path ? `${path}.${key}` : key, depth + 1);
+    if (found) return found;
+  }
+  return null;
+}
+
+const storableText = t.middleware(async ({ getRawInput, next }) => {
+  const at = unstorableTextAt(await getRawInput(), '');
+  if (at)
+    throw new TRPCError({
+      code: 'BAD_REQUEST',
+      message: `Texto con caracteres no válidos en ${at} / text with invalid characters in ${at}`,
+    });
+  return next();
+});
+
+export const publicProcedure = t.procedure.use(appErrors).use(storableText);
 
 export const protectedProcedure = publicProcedure.use(({ ctx, next }) => {
   if (!ctx.userId)

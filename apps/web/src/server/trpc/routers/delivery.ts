@@ -98,7 +98,10 @@ export const deliveryRouter = createTRPCRouter({
   amend: tenantProcedure('delivery.amend')
     .input(
       z.object({
-        day: z.iso.date(),
+        // Reports exist from this product's first day; year 0000 is no PostgreSQL date.
+        day: z.iso.date().refine((d) => d >= '2000-01-01' && d <= '2100-12-31', {
+          message: 'Fecha fuera de rango / date out of range',
+        }),
         siteId: z.uuid(),
         reason: z.string().trim().min(10).max(1000),
       }),

@@ -14,6 +14,7 @@ import {
   text,
   timestamp,
   unique,
+  uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
 import { POINT_KINDS } from '@anh/domain/tenancy';
@@ -343,14 +344,28 @@ export const alerts = pgTable(
     severity: text('severity', { enum: ['info', 'warning', 'critical'] }).notNull(),
     /** Who must hear of it: roles of the tenant. */
     audience: text('audience').array().notNull(),
-    /** One alert per subject and kind (e.g. the day's report): raising it twice is harmless. */
+    /**
+     * One open alert per subject and kind (e.g. the day's report, a well's anomaly
+     * detector): raising it again while open counts an occurrence instead.
+     */
     subject: text('subject').notNull(),
     message: text('message').notNull(),
     data: jsonb('data').notNull(),
     raisedAt: timestamp('raised_at', { withTimezone: true, precision: 3 }).notNull(),
     resolvedAt: timestamp('resolved_at', { withTimezone: true, precision: 3 }),
+    /** How many times the condition was seen while the alert was open. */
+    occurrences: integer('occurrences').notNull().default(1),
+    lastSeenAt: timestamp('last_seen_at', { withTimezone: true, precision: 3 }),
+    escalatedAt: timestamp('escalated_at', { withTimezone: true, precision: 3 }),
+    acknowledgedAt: timestamp('acknowledged_at', { withTimezone: true, precision: 3 }),
+    acknowledgedBy: uuid('acknowledged_by'),
+    acknowledgeComment: text('acknowledge_comment'),
   },
-  (t) => [unique('alerts_kind_subject_key').on(t.kind, t.subject)],
+  (t) => [
+    uniqueIndex('alerts_open_kind_subject_key')
+      .on(t.kind, t.subject)
+      .where(sql`${t.resolvedAt} is null`),
+  ],
 );
 
 /**
@@ -424,3 +439,72 @@ export const alertRecipients = pgTable(
     ),
   ],
 );
+
+/**
+ * Trained anomaly models of a measurement point, versioned: an isolation forest over the
+ * point's window features, or the SPC limits of its variables. The version is recorded on
+ * every anomaly a model raises; older versions stay for that evidence.
+ */
+export const anomalyModels = pgTable(
+  'anomaly_models',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    pointId: uuid('point_id')
+      .notNull()
+      .references(() => measurementPoints.id, { onDelete: 'cascade' }),
+    kind: text('kind', { enum: ['iforest', 'spc'] }).notNull(),
+    version: integer('version').notNull(),
+    trainedAt: timestamp('trained_at', { withTimezone: true, precision: 3 }).notNull(),
+    baselineFrom: timestamp('baseline_from', { withTimezone: true, precision: 3 }).notNull(),
+    baselineTo: timestamp('baseline_to', { withTimezone: true, precision: 3 }).notNull(),
+    rows: integer('rows').notNull(),
+    /** The serialised model (its own format version inside). */
+    model: jsonb('model').notNull(),
+    threshold: doublePrecision('threshold'),
+    active: boolean('active').notNull().default(true),
+  },
+  (t) => [
+    unique('anomaly_models_point_kind_version_key').on(t.pointId, t.kind, t.version),
+    check('anomaly_models_kind', sql`${t.kind} in ('iforest', 'spc')`),
+  ],
+);
+
+/** What a detector found unusual in one slot of one point, with its evidence. */
+export const anomalies = pgTable(
+  'anomalies',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    pointId: uuid('point_id')
+      .notNull()
+      .references(() => measurementPoints.id, { onDelete: 'cascade' }),
+    /** The variable for single-variable detectors (SPC); null for the point's forest. */
+    variableId: uuid('variable_id'),
+    /** `iforest`, or the SPC rule (`spc:nelson-2`, `spc:ewma`, …). */
+    detector: text('detector').notNull(),
+    modelId: uuid('model_id')
+      .notNull()
+      .references(() => anomalyModels.id, { onDelete: 'restrict' }),
+    modelVersion: integer('model_version').notNull(),
+    slotStart: timestamp('slot_start', { withTimezone: true, precision: 3 }).notNull(),
+    score: doublePrecision('score').notNull(),
+    threshold: doublePrecision('threshold').notNull(),
+    evidence: jsonb('evidence').notNull(),
+    alertId: uuid('alert_id'),
+    createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  },
+  (t) => [
+    unique('anomalies_point_detector_slot_key').on(t.pointId, t.detector, t.slotStart),
+    index('anomalies_slot_idx').on(t.slotStart),
+  ],
+);
+
+/** Operators' verdict on an anomaly: it tunes that point's threshold. */
+export const anomalyFeedback = pgTable('anomaly_feedback', {
+  anomalyId: uuid('anomaly_id')
+    .primaryKey()
+    .references(() => anomalies.id, { onDelete: 'cascade' }),
+  verdict: text('verdict', { enum: ['real', 'false_alarm'] }).notNull(),
+  comment: text('comment'),
+  userId: uuid('user_id').notNull(),
+  at: timestamp('at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+});

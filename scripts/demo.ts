@@ -4,9 +4,9 @@
  * prepares services, secrets and migrations first.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { and, count, eq, isNull } from 'drizzle-orm';
 import { z } from 'zod';
 import {
@@ -223,12 +223,26 @@ console.log('demo: building the web app (about 20 s)…');
 const build = spawnSync('npm', ['run', 'build', '-w', '@anh/web'], { stdio: 'inherit' });
 if (build.status !== 0) process.exit(build.status ?? 1);
 
+// A local mail catcher (Debian's aiosmtpd, when installed) so sign-up confirmations,
+// password resets and invitations can be followed: every message is appended to
+// .data/mail/outbox.txt. Without it the web app sends no e-mail (invitation links are then
+// shown to the admin instead).
+const outbox = resolve('.data/mail/outbox.txt');
+const mailCatcher = spawnSync('/usr/bin/python3', ['-c', 'import aiosmtpd']).status === 0;
+mkdirSync(dirname(outbox), { recursive: true });
+const mailCatcherProcess = mailCatcher
+  ? spawn('/usr/bin/python3', ['-u', '-m', 'aiosmtpd', '-n', '-l', '127.0.0.1:2525'], {
+      stdio: ['ignore', openSync(outbox, 'a'), 'inherit'],
+    })
+  : null;
+
 // Both run as direct children of this process (not through npm or npx, which do not
 // pass SIGTERM on), so stopping the demo stops them.
 const nextBin = createRequire(import.meta.url).resolve('next/dist/bin/next');
 const children: ChildProcess[] = [
   spawn(process.execPath, [nextBin, 'start', '--hostname', '127.0.0.1', '--port', '3000'], {
     cwd: 'apps/web',
+    env: mailCatcher ? { ...process.env, SMTP_URL: 'smtp://127.0.0.1:2525' } : process.env,
     stdio: 'inherit',
   }),
   spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
@@ -237,6 +251,7 @@ const children: ChildProcess[] = [
     env: { ...process.env, AGGREGATE_GRACE_MS: '15000', PIPELINE_SWEEP_EVERY_MS: '5000' },
     stdio: 'inherit',
   }),
+  ...(mailCatcherProcess ? [mailCatcherProcess] : []),
 ];
 
 // The simulated field (Modbus TCP PLC, OPC UA fiscal meter, MQTT tank) and the connector
@@ -294,6 +309,7 @@ console.log(`
   Empresa: ${DEMO_TENANT.legalName} (NIT ${DEMO_TENANT.nit})
   Login:   ${DEMO_USERS.map((u) => u.email).join(', ')}
   Clave / password: ${env.DEMO_PASSWORD}   (kept in .data/dev.env)
+  Registro / sign-up: ${env.NEXTAUTH_URL}/registro — ${mailCatcher ? `e-mails (confirmation links) land in ${outbox}` : 'install python3-aiosmtpd to receive the confirmation e-mail'}
   Ctrl-C stops everything.
 `);
 

@@ -8,11 +8,13 @@ import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } 
 import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { and, count, eq, isNull } from 'drizzle-orm';
+import { parseConfig } from '@anh/connector/config';
 import { z } from 'zod';
 import {
   controlTables,
   createConnectorCredential,
   createDatabase,
+  fieldConfig,
   provisionTenant,
   tenantTables,
 } from '@anh/db';
@@ -20,6 +22,7 @@ import { saveDeliverySettings } from '@anh/db/reports';
 import { ensurePartitionsFor, loadBindings } from '@anh/db/telemetry';
 import { bogotaDayOf, bogotaDayStart, previousBogotaDay } from '@anh/domain/bogota-day';
 import { variableByCode } from '@anh/domain/catalog';
+import { readConnectorConfigForImport } from '@anh/domain/tag-mapping';
 import { parseKeyRing } from '@anh/domain/secret-box';
 import { createTestFtpServer } from '@anh/worker/test-ftp-server';
 import { seedField, seedMembership, seedUser } from '@anh/db/seed';
@@ -202,26 +205,36 @@ async function bindSimulatorConfig(text: string): Promise<string> {
       ),
     ];
   });
-  if (changes.length > 0) {
-    const again = createDatabase({
-      url: env.DATABASE_URL,
-      tenantRoleSecret: env.TENANT_ROLE_SECRET,
-    });
-    await again.withTenantClient(tenant.id, async (client) => {
-      for (const change of changes)
-        await client.query('UPDATE variables SET unit = $2 WHERE id = $1', [
-          change.id,
-          change.unit,
-        ]);
-    });
-    await again.close();
-  }
-  return lines.join('\n');
+  const bound = lines.join('\n');
+  const again = createDatabase({
+    url: env.DATABASE_URL,
+    tenantRoleSecret: env.TENANT_ROLE_SECRET,
+  });
+  await again.withTenantClient(tenant.id, async (client) => {
+    for (const change of changes)
+      await client.query('UPDATE variables SET unit = $2 WHERE id = $1', [change.id, change.unit]);
+  });
+  // The web app's tag mapping shows what this connector reads (its file, imported).
+  const checked = parseConfig(bound);
+  if (!checked.ok) throw new Error(`demo connector config: ${JSON.stringify(checked.problems)}`);
+  await again.withTenant(tenant.id, (tx) =>
+    fieldConfig.importConnectorMapping(
+      tx,
+      { actor: 'system:demo' },
+      connector!.connectorId,
+      readConnectorConfigForImport(checked.config),
+    ),
+  );
+  await again.close();
+  return bound;
 }
 
 console.log('demo: building the web app (about 20 s)…');
 const build = spawnSync('npm', ['run', 'build', '-w', '@anh/web'], { stdio: 'inherit' });
 if (build.status !== 0) process.exit(build.status ?? 1);
+// The installable connector, offered on the connectors page (apps/connector/dist).
+const packaged = spawnSync('npm', ['run', 'package', '-w', '@anh/connector'], { stdio: 'inherit' });
+if (packaged.status !== 0) process.exit(packaged.status ?? 1);
 
 // A local mail catcher (Debian's aiosmtpd, when installed) so sign-up confirmations,
 // password resets and invitations can be followed: every message is appended to

@@ -34,6 +34,12 @@ export const webEnvSchema = z.object({
   MAIL_FROM: z.string().default('ANH Smart Reporter <no-reply@anh-smart-reporter.local>'),
   /** Keys that seal delivery credentials (same value as the worker's; see docs/ARCHITECTURE.md). */
   SECRETS_KEYRING: z.string().min(1).optional(),
+  /**
+   * Where `npm run package -w @anh/connector` leaves the installable connector
+   * (anh-connector-<version>.tgz), offered for download in the web app. Relative paths are
+   * from the web app's folder.
+   */
+  CONNECTOR_PACKAGE_DIR: z.string().min(1).default('../connector/dist'),
 });
 
 export type WebEnv = z.infer<typeof webEnvSchema>;

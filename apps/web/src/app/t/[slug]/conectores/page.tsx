@@ -17,6 +17,14 @@ export default async function ConnectorsPage({ params }: { params: Promise<{ slu
     <main>
       <h1>{t.connectors}</h1>
       <p className="muted">{t.connectorsIntro}</p>
+      {can('connectors.downloadConfig') && (
+        <p>
+          {/* A plain link: the browser downloads the .tgz with the session cookie. */}
+          <a href="/api/connectors/package" download>
+            {t.downloadPackage}
+          </a>
+        </p>
+      )}
       <ConnectorsEditor
         slug={slug}
         locale={locale}

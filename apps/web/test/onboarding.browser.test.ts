@@ -213,7 +213,7 @@ describe(
             .click(),
         ]);
         expect(download.suggestedFilename()).toMatch(/^anh-connector-.+-estacion-rubi\.yaml$/);
-        const yaml = await readFile((await download.path())!, 'utf8');
+        const yaml = await readFile(await download.path(), 'utf8');
         const code = await page.getByTestId('enrollment-code').textContent();
         expect(code).toMatch(/^[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}$/);
         expect(yaml).toContain(`--code ${code}`);

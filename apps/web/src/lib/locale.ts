@@ -7,6 +7,8 @@ import { isLocale, LOCALE_COOKIE, type Locale } from './i18n';
 export async function currentLocale(): Promise<Locale> {
   const chosen = (await cookies()).get(LOCALE_COOKIE)?.value;
   if (isLocale(chosen)) return chosen;
-  const session = (await getServerSession(authOptions())) as { locale?: unknown } | null;
+  const session = await getServerSession<ReturnType<typeof authOptions>, { locale?: unknown }>(
+    authOptions(),
+  );
   return isLocale(session?.locale) ? session.locale : 'es-CO';
 }

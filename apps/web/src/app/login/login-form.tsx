@@ -37,7 +37,7 @@ export function LoginForm({ locale, next }: { locale: Locale; next: string }) {
       router.refresh();
       return;
     }
-    const refusal = REFUSALS.find((r) => r === result?.error) as Refusal | undefined;
+    const refusal = REFUSALS.find<Refusal>((r): r is Refusal => r === result?.error);
     if (refusal === 'totp_required' || refusal === 'totp_invalid') setAskTotp(true);
     setError(refusal ? t.refusals[refusal] : t.badCredentials);
   }

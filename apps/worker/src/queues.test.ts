@@ -94,6 +94,7 @@ describe('job catalog and workers', () => {
 
   it('registers the catalog schedules idempotently', async () => {
     expect(await registerSchedules(queues)).toEqual([
+      'anomaly.retrain',
       'pipeline.sweep',
       'schedules.sync',
       'storage.partitions',
@@ -103,6 +104,7 @@ describe('job catalog and workers', () => {
     await registerSchedules(queues, { 'pipeline.sweep': 5000 });
     const schedulers = await queues.maintenance.getJobSchedulers();
     expect(schedulers.map((s) => s.key).sort()).toEqual([
+      'schedule:anomaly.retrain',
       'schedule:audit.anchor',
       'schedule:audit.verify',
       'schedule:schedules.sync',

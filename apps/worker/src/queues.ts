@@ -118,6 +118,20 @@ export async function wakeAggregate(
   );
 }
 
+/** Wakes the detect stage after new slots closed (one run per tenant per 10 s burst). */
+export async function wakeDetect(
+  queues: Queues,
+  tenantId: string,
+  nowMs = Date.now(),
+): Promise<void> {
+  await enqueue(
+    queues,
+    'pipeline.detect',
+    { tenantId },
+    { jobId: `detect-${tenantId}-${Math.floor(nowMs / 10_000)}`, delayMs: 2_000 },
+  );
+}
+
 export async function wakeAnalyse(
   queues: Queues,
   tenantId: string,

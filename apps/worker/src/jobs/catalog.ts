@@ -54,6 +54,32 @@ export const JOBS = {
     timeoutMs: 5 * 60_000,
     description: 'Evaluates the day rules over one Bogotá day of slots.',
   }),
+  'pipeline.detect': job({
+    queue: 'pipeline',
+    payload: z
+      .object({
+        tenantId: z.uuid(),
+        /** Train new model versions first (on demand from the web app). */
+        retrain: z.boolean().optional(),
+        pointId: z.uuid().optional(),
+      })
+      .strict(),
+    attempts: 5,
+    backoffMs: 5_000,
+    timeoutMs: 10 * 60_000,
+    description:
+      'Scores new closed slots per measurement point (isolation forest, SPC), records anomalies with their evidence and model version, raises, escalates and resolves alerts; trains a point’s first model after a day of data.',
+  }),
+  'anomaly.retrain': job({
+    queue: 'maintenance',
+    payload: z.object({}).strict(),
+    attempts: 3,
+    backoffMs: 60_000,
+    timeoutMs: 60 * 60_000,
+    schedule: { pattern: '0 3 1 * *' },
+    description:
+      'Monthly, 03:00 Bogotá on the 1st: retrains every point’s anomaly models on its last 30 days (a rolling baseline).',
+  }),
   'pipeline.sweep': job({
     queue: 'pipeline',
     payload: z.object({}).strict(),

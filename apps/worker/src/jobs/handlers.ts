@@ -10,10 +10,11 @@ import {
 import type { AuditProblem } from '@anh/domain/audit';
 import type { Logger } from '../log';
 import type { JOBS, JobName } from './catalog';
-import { wakeAggregate, wakeAnalyse, wakeValidate, type Queues } from '../queues';
+import { wakeAggregate, wakeAnalyse, wakeDetect, wakeValidate, type Queues } from '../queues';
 import { runValidateStage } from '../pipeline/validate';
 import { runAggregateStage } from '../pipeline/aggregate';
 import { runAnalyseStage } from '../pipeline/analyse';
+import { runDetectStage } from '../pipeline/detect';
 import { maintainPartitions } from '../pipeline/storage';
 import { buildDayReports, raiseAlert } from '@anh/db/reports';
 import { daysBetween, latestReportableDay } from '@anh/domain/delivery-schedule';
@@ -116,6 +117,7 @@ export const handlers: Handlers = {
       ctx.log.warn('late data changed reported days', { tenantId, days: outcome.amendments });
     if (ctx.queues) {
       for (const day of outcome.days) await wakeAnalyse(ctx.queues, tenantId, day, now);
+      if (outcome.changed > 0) await wakeDetect(ctx.queues, tenantId, now);
       if (outcome.more) await wakeAggregate(ctx.queues, tenantId, now + 1000, now);
       else if (outcome.nextReadyAt !== null)
         await wakeAggregate(ctx.queues, tenantId, outcome.nextReadyAt, now);
@@ -125,6 +127,23 @@ export const handlers: Handlers = {
 
   async 'pipeline.analyse'(ctx, { tenantId, day }) {
     return runAnalyseStage(ctx.db, tenantId, day);
+  },
+
+  async 'pipeline.detect'(ctx, { tenantId, retrain, pointId }) {
+    return runDetectStage(ctx.db, tenantId, {
+      nowMs: nowOf(ctx),
+      ...(retrain ? { retrain } : {}),
+      ...(pointId ? { pointId } : {}),
+    });
+  },
+
+  async 'anomaly.retrain'(ctx) {
+    const retrained: Record<string, number> = {};
+    for (const tenantId of await tenantIds(ctx)) {
+      const outcome = await runDetectStage(ctx.db, tenantId, { nowMs: nowOf(ctx), retrain: true });
+      retrained[tenantId] = outcome.trained;
+    }
+    return { retrained };
   },
 
   async 'pipeline.sweep'(ctx) {

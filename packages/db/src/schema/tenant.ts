@@ -508,3 +508,11 @@ export const anomalyFeedback = pgTable('anomaly_feedback', {
   userId: uuid('user_id').notNull(),
   at: timestamp('at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
 });
+
+/** How far the detect stage has scored each point (the last slot start it judged). */
+export const detectCursors = pgTable('detect_cursors', {
+  pointId: uuid('point_id')
+    .primaryKey()
+    .references(() => measurementPoints.id, { onDelete: 'cascade' }),
+  scoredUntil: timestamp('scored_until', { withTimezone: true, precision: 3 }).notNull(),
+});

@@ -72,6 +72,21 @@ describe('isolation forest', () => {
       ).toBe(true);
   });
 
+  it('scoreMany agrees bit for bit with score over several blocks, NaN and ±∞ included', () => {
+    // 603 rows: two full blocks of 256 and a last one of 91 (11 groups of 8 and a tail of 3).
+    const rows = gaussianRows(603, features, 14);
+    for (let i = 0; i < rows.length; i += 37) rows[i] = [NaN, Infinity, -Infinity, 9][i % 4]!;
+    const many = scoreMany(model, rows);
+    for (let i = 0; i < 603; i++)
+      expect(
+        Object.is(many[i], score(model, rows.subarray(i * features, (i + 1) * features))),
+      ).toBe(true);
+    // A second call reuses the cached tables and writes into the given array.
+    const out = new Float64Array(603);
+    expect(scoreMany(model, rows, out)).toBe(out);
+    for (let i = 0; i < 603; i++) expect(Object.is(out[i], many[i])).toBe(true);
+  });
+
   it('reloads from JSON and scores identically', () => {
     const text = JSON.stringify(isolationForestToJson(model));
     const reloaded = isolationForestFromJson(JSON.parse(text));

@@ -1,4 +1,4 @@
-import { wakeDelivery } from '@anh/worker/queues';
+import { enqueue, wakeDelivery } from '@anh/worker/queues';
 import { webEnv } from '~/env';
 import { getDb } from '../db';
 import { ingestDeps, keyRing, mailerFromEnv, queues } from '../ingest/deps';
@@ -14,6 +14,9 @@ export function requestContext(userId: string | null, clientAddress: string): Co
     retentionMonths: ingestDeps().retentionMonths,
     wakeDelivery: (tenantId: string, reportId: string) =>
       wakeDelivery(queues(), tenantId, reportId),
+    requestRetrain: async (tenantId: string, pointId: string) => {
+      await enqueue(queues(), 'pipeline.detect', { tenantId, retrain: true, pointId });
+    },
     ring: keyRing(),
     clientAddress,
     ...(mailer ? { mailer } : {}),

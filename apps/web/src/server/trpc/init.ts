@@ -18,6 +18,8 @@ export interface Context {
   retentionMonths?: number;
   /** Sends a report now (absent: the next 06:00 run or catch-up sends it). */
   wakeDelivery?: (tenantId: string, reportId: string) => Promise<void>;
+  /** Retrains a point's anomaly models now (absent: the monthly retraining does it). */
+  requestRetrain?: (tenantId: string, pointId: string) => Promise<void>;
   /** Keys for delivery credentials (SECRETS_KEYRING); null: they cannot be saved or opened. */
   ring?: KeyRing | null;
   /** The caller's address (first x-forwarded-for hop), for rate limits. */

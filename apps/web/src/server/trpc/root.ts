@@ -8,6 +8,7 @@ import { readingsRouter } from './routers/readings';
 import { configRouter } from './routers/config';
 import { membersRouter } from './routers/members';
 import { alertsRouter } from './routers/alerts';
+import { anomaliesRouter } from './routers/anomalies';
 
 export const appRouter = createTRPCRouter({
   account: accountRouter,
@@ -19,6 +20,7 @@ export const appRouter = createTRPCRouter({
   config: configRouter,
   members: membersRouter,
   alerts: alertsRouter,
+  anomalies: anomaliesRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -169,6 +169,14 @@ const tenantProcedures: Record<
     caller.members.changeRole({ tenantSlug, userId: ids.memberId, role: 'auditor' }),
   'members.remove': (caller, tenantSlug, ids = NO_IDS) =>
     caller.members.remove({ tenantSlug, userId: ids.memberId }),
+  'anomalies.list': (caller, tenantSlug) => caller.anomalies.list({ tenantSlug }),
+  'anomalies.alerts': (caller, tenantSlug) => caller.anomalies.alerts({ tenantSlug }),
+  'anomalies.feedback': (caller, tenantSlug) =>
+    caller.anomalies.feedback({ tenantSlug, anomalyId: NO_ID, verdict: 'false_alarm' }),
+  'anomalies.acknowledge': (caller, tenantSlug) =>
+    caller.anomalies.acknowledge({ tenantSlug, alertId: NO_ID }),
+  'anomalies.retrain': (caller, tenantSlug, ids = NO_IDS) =>
+    caller.anomalies.retrain({ tenantSlug, pointId: ids.pointId }),
   'alerts.recipients': (caller, tenantSlug) => caller.alerts.recipients({ tenantSlug }),
   'alerts.saveRecipient': (caller, tenantSlug, ids) =>
     caller.alerts.saveRecipient({
@@ -310,6 +318,7 @@ describe("another tenant's object ids", () => {
       'alerts.saveRecipient',
       'connectors.saveMapping',
       'connectors.revoke',
+      'anomalies.retrain',
     ] as const)
       expect([name, await trpcCode(tenantProcedures[name](caller, acme.slug, rivalIds))]).toEqual([
         name,

@@ -294,6 +294,12 @@ export async function saveDeliverySettings(
   const s = parsed.data;
   const sealed = seal(options.ring, s.password, `${tenantId}:delivery`);
   await db.withTenantClient(tenantId, async (client) => {
+    // What the audit shows of the settings: never the password (only that it changed).
+    const { rows: previous } = await client.query<Record<string, unknown>>(
+      `SELECT host, port, tls_mode AS "tlsMode", tls_ca_pem IS NOT NULL AS "privateCa",
+              remote_dir AS "remoteDir", file_pattern AS "filePattern", username, enabled
+         FROM delivery_settings WHERE id = 1 FOR UPDATE`,
+    );
     await client.query(
       `INSERT INTO delivery_settings (id, host, port, tls_mode, tls_ca_pem, remote_dir, file_pattern,
          username, password_sealed, enabled, updated_at)
@@ -321,7 +327,10 @@ export async function saveDeliverySettings(
       action: 'delivery.settings_saved',
       entity: 'delivery_settings',
       entityId: '1',
-      data: { ...visible, tlsCaPem: tlsCaPem ? 'set' : null },
+      data: {
+        before: previous[0] ?? null,
+        after: { ...visible, privateCa: tlsCaPem !== undefined, passwordChanged: true },
+      },
     });
   });
 }

@@ -89,6 +89,10 @@ describe('delivery settings and reports', () => {
     );
     const saved = audit.find((e) => e.action === 'delivery.settings_saved')!;
     expect(JSON.stringify(saved.data)).not.toContain(ftp.password);
+    expect(saved.data).toMatchObject({
+      before: null,
+      after: { host: '127.0.0.1', remoteDir: '/anh/entrada', passwordChanged: true },
+    });
   });
 
   it('tests the connection (FTPS login, folder made and listed) and says why when it fails', async () => {
@@ -100,6 +104,12 @@ describe('delivery settings and reports', () => {
     });
     const bad = await callerFor(admin).delivery.testConnection({ tenantSlug: acme.slug });
     expect(bad.ok).toBe(false);
+    // Said in both languages, with the reason an admin can act on.
+    expect(bad).toMatchObject({
+      reason: 'login',
+      message:
+        'El servidor rechazó el usuario o la contraseña / The server refused the user name or password',
+    });
     await callerFor(admin).delivery.saveSettings({ tenantSlug: acme.slug, settings: settings() });
   });
 

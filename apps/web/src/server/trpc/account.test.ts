@@ -1,7 +1,7 @@
 import type { TRPCError } from '@trpc/server';
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { controlTables } from '@anh/db';
+import { controlTables, issueAccountToken } from '@anh/db';
 import { useTestDatabase } from '@anh/db/test-helpers';
 import { randomNit, randomSuffix } from '@anh/db/seed';
 import { authorizeCredentials } from '../auth';
@@ -35,10 +35,13 @@ describe('sign-up', () => {
     const input = form();
     const { tenantSlug } = await anonymous().account.signUp(input);
     expect(tenantSlug).toMatch(/^petrolera-/);
-    const user = await authorizeCredentials(testDb().db, {
-      email: input.email,
-      password: input.password,
-    });
+    const signIn = () =>
+      authorizeCredentials(testDb().db, { email: input.email, password: input.password });
+    // Not before the address is confirmed (the link e-mailed at sign-up; account-mail.test.ts).
+    await expect(signIn()).rejects.toMatchObject({ reason: 'email_unverified' });
+    const token = await issueAccountToken(testDb().db, 'verify', input.email, Date.now());
+    await anonymous().account.verifyEmail({ token });
+    const user = await signIn();
     expect(user).not.toBeNull();
     const [stored] = await testDb()
       .db.control.select({ hash: controlTables.users.passwordHash })

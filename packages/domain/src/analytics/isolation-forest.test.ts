@@ -87,6 +87,20 @@ describe('isolation forest', () => {
     for (let i = 0; i < 603; i++) expect(Object.is(out[i], many[i])).toBe(true);
   });
 
+  it('scoreMany agrees bit for bit with score at every tree height (ψ = 2 … 4096)', () => {
+    // The WebAssembly kernel is compiled per tree height; cover the small and the largest.
+    const training = gaussianRows(4096, 3, 15);
+    const rows = gaussianRows(300, 3, 16);
+    rows[7] = NaN;
+    rows[8] = Infinity;
+    for (const sampleSize of [2, 3, 5, 100, 4096]) {
+      const m = trainIsolationForest(training, 3, { trees: 7, sampleSize, seed: sampleSize });
+      const many = scoreMany(m, rows);
+      for (let i = 0; i < 300; i++)
+        expect(Object.is(many[i], score(m, rows.subarray(i * 3, (i + 1) * 3)))).toBe(true);
+    }
+  });
+
   it('reloads from JSON and scores identically', () => {
     const text = JSON.stringify(isolationForestToJson(model));
     const reloaded = isolationForestFromJson(JSON.parse(text));

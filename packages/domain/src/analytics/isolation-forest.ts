@@ -19,6 +19,7 @@
  * rebuilds the same layout on load, so a reloaded model scores bit for bit like the original.
  */
 import { AppError } from '../errors';
+import { instantiateKernel, type Kernel } from './isolation-forest-wasm';
 import { createRandom, type Random } from './random';
 
 export const ISOLATION_FOREST_VERSION = 'iforest-1';
@@ -371,6 +372,69 @@ function tablesOf(model: IsolationForestModel): ScoringTables {
   return tables;
 }
 
+/**
+ * `scoreMany`'s WebAssembly kernel for one model (see isolation-forest-wasm.ts for the memory
+ * layout): sums at byte 0, a block of rows (row-major, copied as given) at `columnAt`, the
+ * trees at `tablesAt`, one 16-byte record (split or leaf value, feature's byte offset in a
+ * row) per heap node.
+ * Memory is sized once and never grows, so the views stay valid.
+ */
+interface WasmScorer {
+  run: Kernel;
+  column: Float64Array;
+  sums: Float64Array;
+  columnAt: number;
+  tablesAt: number;
+  treeBytes: number;
+}
+
+/** Beyond this the kernel's memory is not worth asking for; the JS path takes over. */
+const MAX_WASM_BYTES = 2 ** 30;
+
+/** Built on a model's first `scoreMany`, null when WebAssembly is unavailable; dropped with
+ * the model. */
+const wasmScorers = new WeakMap<IsolationForestModel, WasmScorer | null>();
+
+function wasmScorerOf(model: IsolationForestModel): WasmScorer | null {
+  const cached = wasmScorers.get(model);
+  if (cached !== undefined) return cached;
+  const { internalSlots: inner, leafSlots, trees, nFeatures, splitFeature, splitValue } = model;
+  const nodes = 2 * leafSlots;
+  const treeBytes = nodes * 16;
+  const columnAt = BLOCK_ROWS * 8;
+  const tablesAt = columnAt + BLOCK_ROWS * nFeatures * 8;
+  const bytes = tablesAt + trees * treeBytes;
+  const kernel =
+    bytes <= MAX_WASM_BYTES ? instantiateKernel(model.heightLimit, nFeatures, bytes) : null;
+  let scorer: WasmScorer | null = null;
+  if (kernel !== null) {
+    const { buffer } = kernel;
+    const f64 = new Float64Array(buffer);
+    const i32 = new Int32Array(buffer);
+    for (let t = 0; t < trees; t++) {
+      const base = tablesAt + t * treeBytes;
+      f64[base / 8] = 0.5;
+      for (let a = 1; a < nodes; a++) {
+        const at = base + a * 16;
+        if (a <= inner) {
+          f64[at / 8] = splitValue[t * inner + a - 1]!;
+          i32[at / 4 + 2] = splitFeature[t * inner + a - 1]! * 8;
+        } else f64[at / 8] = model.leafPath[t * leafSlots + a - 1 - inner]!;
+      }
+    }
+    scorer = {
+      run: kernel.run,
+      column: new Float64Array(buffer, columnAt, BLOCK_ROWS * nFeatures),
+      sums: new Float64Array(buffer, 0, BLOCK_ROWS),
+      columnAt,
+      tablesAt,
+      treeBytes,
+    };
+  }
+  wasmScorers.set(model, scorer);
+  return scorer;
+}
+
 /** Beyond this many features the transposed block's indices would leave int32. */
 const MAX_BLOCK_FEATURES = 2 ** 31 / BLOCK_ROWS;
 
@@ -385,6 +449,12 @@ const MAX_BLOCK_FEATURES = 2 ** 31 / BLOCK_ROWS;
  * `column[offset[a] + k + j]`) instead of eight row offsets, so the eight chains stay in
  * registers. Measured and not kept: 4, 6, 10, 12 or 16 rows at a time, peeling the root level,
  * unrolling two levels (all within the noise); walking the block level by level (2× slower).
+ *
+ * Where WebAssembly is available the same walk (trees outer, eight rows at a time, sums in
+ * tree order) runs in a kernel (isolation-forest-wasm.ts) on an untransposed block: about
+ * 1.45× this JS path's rate measured side by side in one process (100 trees, ψ = 256, 24
+ * features), since wasm loads carry no per-access bounds check and the chains stay in
+ * registers. The JS path below remains the fallback.
  */
 export function scoreMany(
   model: IsolationForestModel,
@@ -402,6 +472,19 @@ export function scoreMany(
     return result;
   }
   const { heightLimit: depth, trees, normaliser } = model;
+  const wasm = wasmScorerOf(model);
+  if (wasm !== null) {
+    const { run, column, sums, columnAt, tablesAt, treeBytes } = wasm;
+    for (let start = 0; start < n; start += BLOCK_ROWS) {
+      const count = Math.min(n, start + BLOCK_ROWS) - start;
+      column.set(rows.subarray(start * nF, (start + count) * nF));
+      sums.fill(0, 0, count);
+      run(count, trees, tablesAt, treeBytes, columnAt, 0);
+      for (let k = 0; k < count; k++)
+        result[start + k] = Math.pow(2, -(sums[k]! / trees) / normaliser);
+    }
+    return result;
+  }
   const { offset: offsets, value: values } = tablesOf(model);
   const column: number[] = [];
   for (let i = 0; i < BLOCK_ROWS * nF; i++) column.push(0.5);

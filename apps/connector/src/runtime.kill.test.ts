@@ -77,7 +77,13 @@ describe('connector under SIGKILL', () => {
   it(`delivers every committed sample exactly once, in order, across ${KILLS} kills`, async () => {
     for (let round = 0; round < KILLS; round++) {
       const child = startConnector();
-      await new Promise((resolve) => setTimeout(resolve, 400 + Math.random() * 800));
+      // Killed while it runs, not while it starts: on a loaded machine starting (tsx
+      // compiling the CLI) can take longer than a fixed delay, and a connector killed
+      // before its first read proves nothing. So: first read, then 0.2–1 s more.
+      const readsBefore = counter;
+      for (let waited = 0; counter === readsBefore && waited < 15_000; waited += 20)
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      await new Promise((resolve) => setTimeout(resolve, 200 + Math.random() * 800));
       child.kill('SIGKILL');
       await exited(child);
     }

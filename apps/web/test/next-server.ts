@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { testEnv } from './env';
 
 /**
  * The BUILT web app under `next start` on 127.0.0.1, for browser tests. Build it first
@@ -86,8 +87,8 @@ export async function startNextServer(options: StartNextServerOptions = {}): Pro
   const url = `http://127.0.0.1:${port}`;
   const extra = typeof options.env === 'function' ? options.env(url) : (options.env ?? {});
   const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
-    HOME: process.env.HOME ?? WEB_ROOT,
+    PATH: testEnv.PATH,
+    HOME: testEnv.HOME ?? WEB_ROOT,
     NODE_ENV: 'production',
     NEXT_TELEMETRY_DISABLED: '1',
     NEXTAUTH_URL: url,

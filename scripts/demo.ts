@@ -26,6 +26,7 @@ import { readConnectorConfigForImport } from '@anh/domain/tag-mapping';
 import { parseKeyRing } from '@anh/domain/secret-box';
 import { createTestFtpServer } from '@anh/worker/test-ftp-server';
 import { seedField, seedMembership, seedUser } from '@anh/db/seed';
+import { seedProductionHistory } from '@anh/db/seed-history';
 import { DEMO_FIELD, DEMO_OPERATOR } from '@anh/domain/simulation';
 import type { MemberRole } from '@anh/domain/tenancy';
 
@@ -52,6 +53,7 @@ const DEMO_USERS: Array<{ email: string; name: string; role: MemberRole }> = [
   { email: 'auditor@demo.local', name: 'Auditora Demo', role: 'auditor' },
 ];
 
+const HISTORY_SITE = 'LLANOS-30D';
 const db = createDatabase({
   url: env.DATABASE_URL,
   tenantRoleSecret: env.TENANT_ROLE_SECRET,
@@ -135,7 +137,29 @@ await saveDeliverySettings(
   { ring: parseKeyRing(env.SECRETS_KEYRING), actor: 'system:demo' },
 );
 await seedYesterday();
+await seedHistory();
 await db.close();
+
+/**
+ * A second site with 30 days of 20 wells (stored slots, up to now), once: the dashboard's
+ * trends, forecast and 30-day views have something to show from the first minute. Nothing
+ * feeds it afterwards (the demo connector reads the first site), so its today stays as it was.
+ */
+async function seedHistory(): Promise<void> {
+  const [existing] = await db.withTenant(tenant.id, (tx) =>
+    tx
+      .select({ n: count() })
+      .from(tenantTables.sites)
+      .where(eq(tenantTables.sites.code, HISTORY_SITE)),
+  );
+  if (existing!.n > 0) return;
+  await seedProductionHistory(db, tenant.id, {
+    wells: 20,
+    days: 30,
+    nowMs: Date.now(),
+    siteCode: HISTORY_SITE,
+  });
+}
 
 /** Yesterday's 144 slots for every variable (plausible values, counters rising), once. */
 async function seedYesterday(): Promise<void> {

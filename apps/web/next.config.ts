@@ -18,7 +18,7 @@ const securityHeaders = [
 const config: NextConfig = {
   // Internal packages ship TypeScript source (see docs/ARCHITECTURE.md).
   transpilePackages: ['@anh/db', '@anh/domain', '@anh/worker'],
-  serverExternalPackages: ['pg', 'pg-copy-streams', 'bullmq', 'ioredis', 'basic-ftp'],
+  serverExternalPackages: ['pg', 'pg-copy-streams', 'bullmq', 'ioredis', 'basic-ftp', 'exceljs'],
   poweredByHeader: false,
   typedRoutes: false,
   headers: () => Promise.resolve([{ source: '/:path*', headers: securityHeaders }]),

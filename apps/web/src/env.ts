@@ -39,6 +39,11 @@ export const webEnvSchema = z.object({
    * (anh-connector-<version>.tgz), offered for download in the web app. Relative paths are
    * from the web app's folder.
    */
+  /**
+   * How long a dashboard read is served from memory before it is recomputed in the
+   * background (stale-while-revalidate; see src/server/dashboard/cache.ts).
+   */
+  DASHBOARD_FRESH_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),
   CONNECTOR_PACKAGE_DIR: z.string().min(1).default('../connector/dist'),
 });
 

@@ -25,6 +25,8 @@ export interface StartNextServerOptions {
    * NEXT_TELEMETRY_DISABLED=1, NEXTAUTH_URL=the server's url). A function receives the url.
    */
   env?: Record<string, string> | ((url: string) => Record<string, string>);
+  /** Flags for the server's node, e.g. ['--cpu-prof'] to see where a benchmark's time goes. */
+  nodeArgs?: string[];
   /** How long to wait for an HTTP answer on /login (default 60 s). */
   timeoutMs?: number;
 }
@@ -96,7 +98,15 @@ export async function startNextServer(options: StartNextServerOptions = {}): Pro
   };
   const child = spawn(
     process.execPath,
-    [nextBin(), 'start', '--hostname', '127.0.0.1', '--port', String(port)],
+    [
+      ...(options.nodeArgs ?? []),
+      nextBin(),
+      'start',
+      '--hostname',
+      '127.0.0.1',
+      '--port',
+      String(port),
+    ],
     { cwd: WEB_ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const pid = child.pid!;

@@ -1,6 +1,7 @@
 import type { Metadata, Viewport } from 'next';
 import type { ReactNode } from 'react';
 import { currentLocale } from '~/lib/locale';
+import './tailwind.css';
 import './globals.css';
 
 // Every page renders per request: the CSP nonce (src/proxy.ts) must reach each page's

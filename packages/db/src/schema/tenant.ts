@@ -18,6 +18,7 @@ import {
   uuid,
 } from 'drizzle-orm/pg-core';
 import { POINT_KINDS } from '@anh/domain/tenancy';
+import { CORRECTION_METHODS } from '@anh/domain/corrections';
 import { auditLogColumns } from './audit-columns';
 
 /**
@@ -58,6 +59,9 @@ export const measurementPoints = pgTable(
     code: text('code').notNull(),
     name: text('name').notNull(),
     kind: text('kind', { enum: POINT_KINDS }).notNull(),
+    /** Where the well head (or meter) is, WGS 84; the dashboard's map. Optional. */
+    latitude: doublePrecision('latitude'),
+    longitude: doublePrecision('longitude'),
     createdAt: createdAt(),
   },
   (t) => [
@@ -516,3 +520,52 @@ export const detectCursors = pgTable('detect_cursors', {
     .references(() => measurementPoints.id, { onDelete: 'cascade' }),
   scoredUntil: timestamp('scored_until', { withTimezone: true, precision: 3 }).notNull(),
 });
+
+/**
+ * Engineers' corrections of 10-minute slots (migration 0010): a substitution (a value
+ * typed in, flag S) or an estimate (interpolation, previous day: flag E), with its reason
+ * and author. Never deleted and never edited: a newer correction of the same slot
+ * supersedes it, a revert ends it (a trigger allows only that one change). At most one is
+ * in force per slot; `loadFieldDay` applies those onto the stored slots, which stay as
+ * measured. `value` replaces the slot's mean (a totalizer's increase, `delta`).
+ */
+export const slotCorrections = pgTable(
+  'slot_corrections',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    variableId: uuid('variable_id')
+      .notNull()
+      .references(() => variables.id, { onDelete: 'restrict' }),
+    slotStart: timestamp('slot_start', { withTimezone: true }).notNull(),
+    method: text('method', { enum: CORRECTION_METHODS }).notNull(),
+    value: doublePrecision('value').notNull(),
+    reason: text('reason').notNull(),
+    /** What an estimate was computed from (neighbours, previous day's slot); null for a substitution. */
+    basis: jsonb('basis'),
+    /** control.users.id of the engineer. */
+    userId: uuid('user_id').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+    supersededAt: timestamp('superseded_at', { withTimezone: true, precision: 3 }),
+    /** The newer correction that replaced this one; null when it was reverted. */
+    supersededBy: uuid('superseded_by'),
+    revertedBy: uuid('reverted_by'),
+    revertReason: text('revert_reason'),
+  },
+  (t) => [
+    uniqueIndex('slot_corrections_active_key')
+      .on(t.variableId, t.slotStart)
+      .where(sql`${t.supersededAt} is null`),
+    index('slot_corrections_slot_idx').on(t.slotStart),
+    index('slot_corrections_variable_idx').on(t.variableId, t.slotStart),
+    check(
+      'slot_corrections_method',
+      sql`${t.method} in ('substitute', 'interpolate', 'previous_day')`,
+    ),
+    check('slot_corrections_reason', sql`length(btrim(${t.reason})) >= 10`),
+    check(
+      'slot_corrections_ended',
+      sql`(${t.supersededBy} is null and ${t.revertedBy} is null) or ${t.supersededAt} is not null`,
+    ),
+    check('slot_corrections_revert', sql`(${t.revertedBy} is null) = (${t.revertReason} is null)`),
+  ],
+);

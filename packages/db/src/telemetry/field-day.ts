@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { bogotaDayStart, SLOT_MS, SLOTS_PER_DAY } from '@anh/domain/bogota-day';
-import { emptySlot, type SlotAggregate } from '@anh/domain/aggregation';
+import { emptySlot, type DayAggregation, type SlotAggregate } from '@anh/domain/aggregation';
+import { applyCorrections, type SlotCorrection } from '@anh/domain/corrections';
 import { variableByCode } from '@anh/domain/catalog';
 import type { FieldDay, PointDay } from '@anh/domain/day-rules';
 import { AppError } from '@anh/domain/errors';
@@ -8,7 +9,8 @@ import { loadBindings } from './bindings';
 
 /**
  * One Bogotá day of stored 10-minute slots as the domain's FieldDay: every variable of the
- * tenant (or of one site) with its 144 slots, a slot nobody aggregated being empty (M).
+ * tenant (or of one site) with its 144 slots, a slot nobody aggregated being empty (M),
+ * and the engineers' corrections in force applied (flag S or E; see slot_corrections).
  * What the day rules and the daily report read.
  */
 /** A row of `slots` as the driver returns it (`start`: slot_start as epoch ms). */
@@ -66,6 +68,27 @@ export async function loadFieldDay(
       innerDelta: r.inner_delta,
     };
   }
+  // Corrections in force (slot_corrections, migration 0010): substitutions and estimates.
+  const { rows: corrections } = await client.query<{
+    variable_id: string;
+    start: string;
+    method: SlotCorrection['method'];
+    value: number;
+  }>(
+    `SELECT variable_id, (extract(epoch from slot_start) * 1000)::float8 AS start, method, value
+     FROM slot_corrections WHERE superseded_at IS NULL AND slot_start >= $1 AND slot_start < $2`,
+    [new Date(start.ms).toISOString(), new Date(start.ms + SLOTS_PER_DAY * SLOT_MS).toISOString()],
+  );
+  const correctionsOf = new Map<string, SlotCorrection[]>();
+  for (const c of corrections) {
+    let list = correctionsOf.get(c.variable_id);
+    if (!list) correctionsOf.set(c.variable_id, (list = []));
+    list.push({
+      slot: Math.floor((Number(c.start) - start.ms) / SLOT_MS),
+      method: c.method,
+      value: c.value,
+    });
+  }
   const points = new Map<string, PointDay>();
   for (const b of bindings) {
     let point = points.get(b.pointCode);
@@ -75,15 +98,17 @@ export async function loadFieldDay(
         (point = { code: b.pointCode, name: b.pointName, kind: b.pointKind, variables: [] }),
       );
     const slots = slotsOf.get(b.id) ?? empty();
-    const isCounter = variableByCode(b.code)?.kind === 'totalizer';
+    const kind = variableByCode(b.code)?.kind;
+    const measured: DayAggregation = {
+      day,
+      slots,
+      rejected: [],
+      total: kind === 'totalizer' ? slots.reduce((sum, s) => sum + (s.delta ?? 0), 0) : null,
+    };
+    const fixes = correctionsOf.get(b.id);
     point.variables.push({
       code: b.code,
-      aggregation: {
-        day,
-        slots,
-        rejected: [],
-        total: isCounter ? slots.reduce((sum, s) => sum + (s.delta ?? 0), 0) : null,
-      },
+      aggregation: fixes && kind ? applyCorrections(measured, fixes, kind).aggregation : measured,
     });
   }
   return { day, points: [...points.values()] };

@@ -21,6 +21,7 @@ export function requestContext(userId: string | null, clientAddress: string): Co
     clientAddress,
     ...(mailer ? { mailer } : {}),
     appUrl: webEnv().NEXTAUTH_URL,
+    dashboardFreshSeconds: webEnv().DASHBOARD_FRESH_SECONDS,
   };
 }
 

@@ -28,6 +28,8 @@ export interface Context {
   mailer?: Mailer;
   /** Public URL of the app, for links in e-mails. */
   appUrl?: string;
+  /** How long dashboard reads stay fresh in memory (DASHBOARD_FRESH_SECONDS; default 30). */
+  dashboardFreshSeconds?: number;
 }
 
 const t = initTRPC.context<Context>().create({

@@ -15,6 +15,9 @@ const READERS = ['admin', 'engineer', 'auditor'] as const;
 
 export const PERMISSIONS = {
   'field.overview': EVERYONE,
+  'dashboard.overview': EVERYONE,
+  'dashboard.completeness': EVERYONE,
+  'dashboard.forecast': EVERYONE,
   'readings.addManual': ['admin', 'engineer', 'operator'],
   'delivery.settings': ['admin', 'engineer'],
   'delivery.saveSettings': ['admin'],
@@ -51,6 +54,18 @@ export const PERMISSIONS = {
   'alerts.recipients': READERS,
   'alerts.saveRecipient': ['admin'],
   'alerts.removeRecipient': ['admin'],
+  'reports.list': EVERYONE,
+  'reports.detail': EVERYONE,
+  'reports.file': EVERYONE,
+  'reports.diff': EVERYONE,
+  'audit.list': READERS,
+  'audit.verify': READERS,
+  'series.point': EVERYONE,
+  'series.slots': EVERYONE,
+  'series.raw': EVERYONE,
+  'series.evidence': EVERYONE,
+  'series.correct': ['admin', 'engineer'],
+  'series.revertCorrection': ['admin', 'engineer'],
 } as const satisfies Record<string, readonly MemberRole[]>;
 
 export type TenantProcedureName = keyof typeof PERMISSIONS;

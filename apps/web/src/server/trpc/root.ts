@@ -9,6 +9,10 @@ import { configRouter } from './routers/config';
 import { membersRouter } from './routers/members';
 import { alertsRouter } from './routers/alerts';
 import { anomaliesRouter } from './routers/anomalies';
+import { dashboardRouter } from './routers/dashboard';
+import { reportsRouter } from './routers/reports';
+import { auditRouter } from './routers/audit';
+import { seriesRouter } from './routers/series';
 
 export const appRouter = createTRPCRouter({
   account: accountRouter,
@@ -21,6 +25,10 @@ export const appRouter = createTRPCRouter({
   members: membersRouter,
   alerts: alertsRouter,
   anomalies: anomaliesRouter,
+  dashboard: dashboardRouter,
+  reports: reportsRouter,
+  audit: auditRouter,
+  series: seriesRouter,
 });
 
 export type AppRouter = typeof appRouter;

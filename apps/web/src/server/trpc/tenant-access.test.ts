@@ -3,6 +3,8 @@ import { sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Tenant } from '@anh/db';
 import { deprovisionTenant } from '@anh/db';
+import { buildDayReports } from '@anh/db/reports';
+import { variableByCode } from '@anh/domain/catalog';
 import { seedField, seedMembership, seedTenant, seedUser, type User } from '@anh/db/seed';
 import { useTestDatabase } from '@anh/db/test-helpers';
 import type { MemberRole } from '@anh/domain/tenancy';
@@ -45,6 +47,8 @@ beforeAll(async () => {
 
 type Caller = ReturnType<typeof callerFor>;
 const NO_ID = '00000000-0000-4000-8000-000000000000';
+/** The start of the 10-minute slot `n` slots before the current one. */
+const SLOT_AGO = (n: number) => (Math.floor(Date.now() / 600_000) - n) * 600_000;
 
 /** Ids of objects that exist: in the tenant named by the call, or (rival section) in another. */
 interface Ids {
@@ -55,6 +59,8 @@ interface Ids {
   recipientId: string;
   invitationId: string;
   memberId: string;
+  correctionId: string;
+  reportId: string;
 }
 const NO_IDS: Ids = {
   siteId: NO_ID,
@@ -64,6 +70,8 @@ const NO_IDS: Ids = {
   recipientId: NO_ID,
   invitationId: NO_ID,
   memberId: NO_ID,
+  correctionId: NO_ID,
+  reportId: NO_ID,
 };
 
 const site = { code: 'X-1', name: 'Estación X', fieldName: 'Campo X' };
@@ -77,6 +85,12 @@ const tenantProcedures: Record<
   (caller: Caller, tenantSlug: string, ids?: Ids) => Promise<unknown>
 > = {
   'field.overview': (caller, tenantSlug) => caller.field.overview({ tenantSlug }),
+  'dashboard.overview': (caller, tenantSlug, ids) =>
+    caller.dashboard.overview({ tenantSlug, siteId: ids?.siteId ?? null }),
+  'dashboard.completeness': (caller, tenantSlug, ids) =>
+    caller.dashboard.completeness({ tenantSlug, siteId: ids?.siteId ?? null, day: '2026-11-27' }),
+  'dashboard.forecast': (caller, tenantSlug, ids) =>
+    caller.dashboard.forecast({ tenantSlug, siteId: ids?.siteId ?? null }),
   'readings.addManual': (caller, tenantSlug, ids = NO_IDS) =>
     caller.readings.addManual({
       tenantSlug,
@@ -186,6 +200,52 @@ const tenantProcedures: Record<
     }),
   'alerts.removeRecipient': (caller, tenantSlug, ids = NO_IDS) =>
     caller.alerts.removeRecipient({ tenantSlug, recipientId: ids.recipientId }),
+  'reports.list': (caller, tenantSlug, ids) =>
+    caller.reports.list({ tenantSlug, ...(ids ? { siteId: ids.siteId } : {}) }),
+  'reports.detail': (caller, tenantSlug, ids = NO_IDS) =>
+    caller.reports.detail({ tenantSlug, reportId: ids.reportId }),
+  'reports.file': (caller, tenantSlug, ids = NO_IDS) =>
+    caller.reports.file({ tenantSlug, reportId: ids.reportId }),
+  'reports.diff': (caller, tenantSlug, ids = NO_IDS) =>
+    caller.reports.diff({ tenantSlug, reportId: ids.reportId, againstReportId: ids.reportId }),
+  'audit.list': (caller, tenantSlug) => caller.audit.list({ tenantSlug, action: 'site.' }),
+  'audit.verify': (caller, tenantSlug) => caller.audit.verify({ tenantSlug }),
+  'series.point': (caller, tenantSlug, ids = NO_IDS) =>
+    caller.series.point({ tenantSlug, pointId: ids.pointId }),
+  'series.slots': (caller, tenantSlug, ids = NO_IDS) =>
+    caller.series.slots({
+      tenantSlug,
+      variableId: ids.variableId,
+      from: new Date(SLOT_AGO(144)).toISOString(),
+      to: new Date(SLOT_AGO(0)).toISOString(),
+    }),
+  'series.raw': (caller, tenantSlug, ids = NO_IDS) =>
+    caller.series.raw({
+      tenantSlug,
+      variableId: ids.variableId,
+      from: new Date(SLOT_AGO(6)).toISOString(),
+      to: new Date(SLOT_AGO(0)).toISOString(),
+    }),
+  'series.evidence': (caller, tenantSlug, ids = NO_IDS) =>
+    caller.series.evidence({
+      tenantSlug,
+      variableId: ids.variableId,
+      slotStart: new Date(SLOT_AGO(3)).toISOString(),
+    }),
+  'series.correct': (caller, tenantSlug, ids = NO_IDS) =>
+    caller.series.correct({
+      tenantSlug,
+      variableId: ids.variableId,
+      slotStart: new Date(SLOT_AGO(3)).toISOString(),
+      method: 'interpolate',
+      reason: 'Estimación de prueba',
+    }),
+  'series.revertCorrection': (caller, tenantSlug, ids = NO_IDS) =>
+    caller.series.revertCorrection({
+      tenantSlug,
+      correctionId: ids.correctionId,
+      reason: 'Reversión de prueba',
+    }),
 };
 
 describe('permission matrix', () => {
@@ -267,6 +327,18 @@ describe("another tenant's object ids", () => {
     });
     const rivalOperator = await seedUser(db);
     await seedMembership(db, rival.id, rivalOperator.id, 'operator');
+    const [rivalReport] = await buildDayReports(db, rival.id, '2026-01-01', {
+      nowMs: Date.parse('2026-01-02T11:00:00Z'),
+    });
+    const [low, high] = variableByCode(variables[0]!.code)!.physicalRange;
+    const rivalCorrection = await rivalCaller.series.correct({
+      tenantSlug: rival.slug,
+      variableId: variables[0]!.id,
+      slotStart: new Date(SLOT_AGO(2 * 144)).toISOString(),
+      method: 'substitute',
+      value: (low + high) / 2,
+      reason: 'Tiquete de medición del rival',
+    });
     rivalIds = {
       siteId: overview.sites[0]!.id,
       pointId: overview.sites[0]!.points[0]!.id,
@@ -275,6 +347,8 @@ describe("another tenant's object ids", () => {
       recipientId: recipient.id,
       invitationId: invitation.invitationId,
       memberId: rivalOperator.id,
+      correctionId: rivalCorrection.correctionId,
+      reportId: rivalReport!.id,
     };
   });
 
@@ -303,6 +377,8 @@ describe("another tenant's object ids", () => {
     const people = await caller.members.list({ tenantSlug: acme.slug });
     expect(people.members.map((m) => m.userId)).not.toContain(rivalIds.memberId);
     expect(people.invitations.map((i) => i.id)).not.toContain(rivalIds.invitationId);
+    const reports = await caller.reports.list({ tenantSlug: acme.slug });
+    expect(reports.items.map((r) => r.id)).not.toContain(rivalIds.reportId);
     for (const name of [
       'connectors.detail',
       'connectors.downloadConfig',
@@ -319,6 +395,18 @@ describe("another tenant's object ids", () => {
       'connectors.saveMapping',
       'connectors.revoke',
       'anomalies.retrain',
+      'series.point',
+      'series.slots',
+      'series.raw',
+      'series.evidence',
+      'series.correct',
+      'series.revertCorrection',
+      'reports.detail',
+      'reports.file',
+      'reports.diff',
+      'dashboard.overview',
+      'dashboard.completeness',
+      'dashboard.forecast',
     ] as const)
       expect([name, await trpcCode(tenantProcedures[name](caller, acme.slug, rivalIds))]).toEqual([
         name,

@@ -22,6 +22,8 @@ export default async function TenantLayout({
     { href: `${base}/entrega`, label: t.nav.delivery, show: can('delivery.settings') },
     { href: `${base}/alertas`, label: t.nav.alerts, show: can('alerts.recipients') },
     { href: `${base}/personas`, label: t.nav.people, show: can('members.list') },
+    { href: `${base}/informes`, label: t.reportsUi.nav, show: can('reports.list') },
+    { href: `${base}/auditoria`, label: t.auditUi.nav, show: can('audit.list') },
   ];
   return (
     <>

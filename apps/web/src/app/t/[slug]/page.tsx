@@ -1,48 +1,45 @@
-import { tenantPage } from '~/server/page-context';
+import { bogotaDayOf } from '@anh/domain/bogota-day';
+import { orNotFound, tenantPage } from '~/server/page-context';
+import { DashboardView } from './dashboard-view';
 
 export const dynamic = 'force-dynamic';
 
-export default async function TenantHome({ params }: { params: Promise<{ slug: string }> }) {
+/** The tenant's home: the production dashboard, for all sites or one (`?sitio=<id>`). */
+export default async function TenantHome({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ slug: string }>;
+  searchParams: Promise<{ sitio?: string | string[] }>;
+}) {
   const { slug } = await params;
-  const { caller, t } = await tenantPage(slug);
-  const overview = await caller.field.overview({ tenantSlug: slug });
+  const { sitio } = await searchParams;
+  const { caller, locale, t } = await tenantPage(slug);
+  const siteId = typeof sitio === 'string' && sitio.length > 0 ? sitio : null;
+  const scope = { tenantSlug: slug, siteId };
+  const [data, forecasts, heatmap] = await orNotFound(
+    Promise.all([
+      caller.dashboard.overview(scope),
+      caller.dashboard.forecast(scope),
+      caller.dashboard.completeness({ ...scope, day: bogotaDayOf(Date.now()) }),
+    ]),
+  );
+  if (data.sites.length === 0)
+    return (
+      <main>
+        <p>{t.noSites}</p>
+      </main>
+    );
   return (
-    <main>
-      <p className="muted">
-        {t.role}: {t.roles[overview.tenant.role]}
-      </p>
-      <h1>{t.sites}</h1>
-      {overview.sites.length === 0 && <p className="muted">{t.noSites}</p>}
-      {overview.sites.map((site) => (
-        <section key={site.id} className="card">
-          <h2>
-            {site.name} <span className="muted">({site.code})</span>
-          </h2>
-          <p className="muted">
-            {t.field}: {site.fieldName}
-          </p>
-          <table>
-            <thead>
-              <tr>
-                <th>{t.points}</th>
-                <th />
-                <th>{t.variables}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {site.points.map((point) => (
-                <tr key={point.id}>
-                  <td>
-                    {point.code} · {point.name}
-                  </td>
-                  <td className="muted">{t.pointKinds[point.kind]}</td>
-                  <td>{point.variables}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </section>
-      ))}
+    <main className="dashboard">
+      <DashboardView
+        slug={slug}
+        siteId={siteId}
+        locale={locale}
+        data={data}
+        forecasts={forecasts}
+        heatmap={heatmap}
+      />
     </main>
   );
 }

@@ -37,6 +37,8 @@ const pointInputSchema = z.object({
   code,
   name: z.string().trim().min(2, 'Escriba el nombre / enter a name').max(120),
   kind: z.enum(POINT_KINDS),
+  latitude: z.number().min(-5).max(16).nullish(),
+  longitude: z.number().min(-82).max(-66).nullish(),
 });
 
 const who = (userId: string) => ({ actor: `user:${userId}` });

@@ -1,5 +1,6 @@
 'use client';
 
+import Link from 'next/link';
 import { useState } from 'react';
 import type { PointKind } from '@anh/domain/tenancy';
 import { ActionForm, optionalNumber, optionalText, text } from '~/components/action-form';
@@ -70,7 +71,7 @@ export function SitesEditor({
           {site.points.map((point) => (
             <details key={point.id} className="point">
               <summary>
-                {point.code} · {point.name}{' '}
+                {point.code} · <Link href={`/t/${slug}/puntos/${point.id}`}>{point.name}</Link>{' '}
                 <span className="muted">{t.pointKinds[point.kind]}</span> · {point.variables}{' '}
                 {t.variables}
               </summary>

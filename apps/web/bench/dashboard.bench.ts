@@ -1,0 +1,227 @@
+/**
+ * `npm run bench -w @anh/web`: the dashboard's tRPC queries under load, JSON lines out.
+ *
+ * A tenant with 50 wells and 30 days of 10-minute slots (1.4 M rows) in a database of its
+ * own; the BUILT app under `next start` on 127.0.0.1 (built first when .next is missing);
+ * a signed-in session; then autocannon at a fixed arrival rate (200 requests/s):
+ *   1. baseline — `me.tenants`, the cheapest signed-in tRPC query (session + one lookup):
+ *      what any query costs here before the dashboard does anything;
+ *   2. the three dashboard queries mixed (overview, completeness, forecast), 30 s, with
+ *      the cache's freshness cut to 5 s so background recomputations happen during the run;
+ *   3. each query alone, 10 s;
+ *   4. the uncached computation of each, called in-process (what a recomputation costs).
+ */
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { loadCompletenessHeatmap, loadDailyProduction, loadDashboard } from '@anh/db/dashboard';
+import { seedMembership, seedTenant, seedUser } from '@anh/db/seed';
+import { seedProductionHistory } from '@anh/db/seed-history';
+import { createTestDatabase, prepareTemplateDatabase } from '@anh/db/testing';
+import { bogotaDayOf } from '@anh/domain/bogota-day';
+import { startNextServer } from '../test/next-server';
+import { benchEnv } from './env';
+
+const env = benchEnv;
+
+const WEB_ROOT = fileURLToPath(new URL('..', import.meta.url));
+const secret = () => randomBytes(32).toString('base64url');
+const tenantRoleSecret = secret();
+const password = 'clave-de-la-prueba-de-carga';
+
+if (!existsSync(`${WEB_ROOT}.next/BUILD_ID`)) {
+  console.error('bench: building the web app first (apps/web/.next is missing)');
+  const built = spawnSync('npm', ['run', 'build', '--silent'], {
+    cwd: WEB_ROOT,
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: {
+      PATH: env.PATH,
+      ...(env.HOME ? { HOME: env.HOME } : {}),
+      NODE_ENV: 'production',
+      TENANT_ROLE_SECRET: secret(),
+      NEXTAUTH_SECRET: secret(),
+      NEXT_TELEMETRY_DISABLED: '1',
+    },
+  });
+  if (built.status !== 0) process.exit(built.status ?? 1);
+}
+
+const template = 'anh_bench_web_template';
+await prepareTemplateDatabase(env.DATABASE_URL, template, tenantRoleSecret);
+const testDb = await createTestDatabase({ baseUrl: env.DATABASE_URL, template, tenantRoleSecret });
+const { db } = testDb;
+const server = await startNextServer({
+  env: {
+    DATABASE_URL: testDb.url,
+    REDIS_URL: env.REDIS_URL,
+    TENANT_ROLE_SECRET: tenantRoleSecret,
+    NEXTAUTH_SECRET: secret(),
+    DASHBOARD_FRESH_SECONDS: '5',
+  },
+});
+
+try {
+  const tenant = await seedTenant(db);
+  const user = await seedUser(db, { password });
+  await seedMembership(db, tenant.id, user.id, 'engineer');
+  const seedStart = performance.now();
+  const history = await seedProductionHistory(db, tenant.id, {
+    wells: env.BENCH_WELLS,
+    days: env.BENCH_DAYS,
+    nowMs: Date.now() + 600_000,
+  });
+  const rows = history.variables.reduce((n, v) => n + v.slots.length, 0);
+  console.error(`bench: seeded ${rows} slots in ${Math.round(performance.now() - seedStart)} ms`);
+  await testDb.db.withTenantClient(tenant.id, (c) => c.query('ANALYZE'));
+
+  const cookie = await signIn(server.url, user.email);
+  const query = (path: string, input: unknown) =>
+    `/api/trpc/${path}?input=${encodeURIComponent(JSON.stringify({ json: input }))}`;
+  const scope = { tenantSlug: tenant.slug, siteId: null };
+  const paths = {
+    overview: query('dashboard.overview', scope),
+    completeness: query('dashboard.completeness', { ...scope, day: bogotaDayOf(Date.now()) }),
+    forecast: query('dashboard.forecast', scope),
+  };
+  const baselinePath = query('me.tenants', undefined);
+  for (const path of [...Object.values(paths), baselinePath]) {
+    const response = await fetch(server.url + path, { headers: { cookie } });
+    if (!response.ok) throw new Error(`${path}: HTTP ${response.status} ${await response.text()}`);
+    await response.arrayBuffer();
+  }
+
+  const context = {
+    rate: env.BENCH_RATE,
+    wells: env.BENCH_WELLS,
+    days: env.BENCH_DAYS,
+    slots: rows,
+  };
+  const baseline = await load(server.url, [baselinePath], cookie, 10);
+  print('trpc.me_tenants.p50', baseline.p50, {
+    ...context,
+    requests: baseline.requests,
+    servedPerSecond: baseline.servedPerSecond,
+    errors: baseline.errors,
+  });
+  print('trpc.me_tenants.p99', baseline.p99, {
+    ...context,
+    requests: baseline.requests,
+    servedPerSecond: baseline.servedPerSecond,
+    errors: baseline.errors,
+  });
+  const baselineRef = { name: 'trpc.me_tenants.p99', value: baseline.p99 };
+
+  const mixed = await load(server.url, Object.values(paths), cookie, env.BENCH_SECONDS);
+  const mixedInfo = {
+    ...context,
+    requests: mixed.requests,
+    servedPerSecond: mixed.servedPerSecond,
+    errors: mixed.errors,
+    seconds: env.BENCH_SECONDS,
+  };
+  print('dashboard.mixed.p50', mixed.p50, {
+    ...mixedInfo,
+    baseline: { name: 'trpc.me_tenants.p50', value: baseline.p50 },
+  });
+  print('dashboard.mixed.p99', mixed.p99, { ...mixedInfo, target: 50, baseline: baselineRef });
+
+  for (const [name, path] of Object.entries(paths)) {
+    const alone = await load(server.url, [path], cookie, 10);
+    const info = {
+      ...context,
+      requests: alone.requests,
+      servedPerSecond: alone.servedPerSecond,
+      errors: alone.errors,
+      baseline: baselineRef,
+    };
+    print(`dashboard.${name}.p50`, alone.p50, info);
+    print(`dashboard.${name}.p99`, alone.p99, info);
+  }
+
+  // What one recomputation costs (no cache): the database reads and the forecast fits.
+  const now = Date.now();
+  const uncached = {
+    overview: () =>
+      db.withTenantClient(tenant.id, (c) => loadDashboard(c, { siteId: null, nowMs: now })),
+    completeness: () =>
+      db.withTenantClient(tenant.id, (c) =>
+        loadCompletenessHeatmap(c, { siteId: null, nowMs: now, day: bogotaDayOf(now) }),
+      ),
+    daily_production: () =>
+      db.withTenantClient(tenant.id, (c) =>
+        loadDailyProduction(c, { siteId: null, nowMs: now, days: 30 }),
+      ),
+  };
+  for (const [name, run] of Object.entries(uncached)) {
+    const times: number[] = [];
+    for (let i = 0; i < 15; i++) {
+      const start = performance.now();
+      await run();
+      times.push(performance.now() - start);
+    }
+    times.sort((a, b) => a - b);
+    print(`dashboard.${name}.uncached_p50`, round(times[Math.floor(times.length / 2)]!), {
+      ...context,
+      runs: times.length,
+    });
+  }
+} finally {
+  await server.stop();
+  await testDb.drop();
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 10) / 10;
+}
+
+function print(name: string, value: number, extra: Record<string, unknown>): void {
+  console.log(JSON.stringify({ name, value, unit: 'ms', ...extra }));
+}
+
+/** next-auth's credentials sign-in over HTTP: its CSRF cookie and token, then the session cookie. */
+async function signIn(url: string, email: string): Promise<string> {
+  const csrf = await fetch(`${url}/api/auth/csrf`);
+  const { csrfToken } = (await csrf.json()) as { csrfToken: string };
+  const jar = new Map<string, string>();
+  const keep = (response: Response) => {
+    for (const line of response.headers.getSetCookie()) {
+      const [pair] = line.split(';');
+      const [key, ...value] = pair!.split('=');
+      jar.set(key!, value.join('='));
+    }
+  };
+  keep(csrf);
+  const cookieHeader = () => [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+  const response = await fetch(`${url}/api/auth/callback/credentials`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: cookieHeader() },
+    body: new URLSearchParams({ csrfToken, email, password, json: 'true' }),
+  });
+  keep(response);
+  if (![...jar.keys()].some((k) => k.includes('session-token')))
+    throw new Error(`sign-in failed: HTTP ${response.status}`);
+  return cookieHeader();
+}
+
+/** autocannon at a fixed arrival rate over `paths` in turn; latencies in ms. */
+async function load(url: string, paths: string[], cookie: string, seconds: number) {
+  const result = await autocannon({
+    url,
+    connections: 50,
+    overallRate: env.BENCH_RATE,
+    duration: seconds,
+    headers: { cookie },
+    requests: paths.map((path) => ({ method: 'GET' as const, path })),
+  });
+  return {
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    requests: result.requests.total,
+    /** What the server actually answered per second: below the rate, it could not keep up. */
+    servedPerSecond: Math.round(result.requests.total / seconds),
+    errors: result.errors + result.non2xx + result.timeouts,
+  };
+}

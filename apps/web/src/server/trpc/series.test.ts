@@ -246,24 +246,28 @@ describe('reading a series', () => {
     expect(await codeOf(caller.series.point({ tenantSlug: slug, pointId: rivalPoint }))).toBe(
       'NOT_FOUND',
     );
+    // Thunks, called one at a time: a promise made early and awaited late would reject
+    // unhandled meanwhile.
     for (const call of [
-      caller.series.slots({ tenantSlug: slug, variableId: rivalVariable, ...range }),
-      caller.series.raw({ tenantSlug: slug, variableId: rivalVariable, ...range }),
-      caller.series.evidence({
-        tenantSlug: slug,
-        variableId: rivalVariable,
-        slotStart: range.from,
-      }),
-      caller.series.correct({
-        tenantSlug: slug,
-        variableId: rivalVariable,
-        slotStart: range.from,
-        method: 'substitute',
-        value: 1,
-        reason: 'Tiquete de medición 1',
-      }),
+      () => caller.series.slots({ tenantSlug: slug, variableId: rivalVariable, ...range }),
+      () => caller.series.raw({ tenantSlug: slug, variableId: rivalVariable, ...range }),
+      () =>
+        caller.series.evidence({
+          tenantSlug: slug,
+          variableId: rivalVariable,
+          slotStart: range.from,
+        }),
+      () =>
+        caller.series.correct({
+          tenantSlug: slug,
+          variableId: rivalVariable,
+          slotStart: range.from,
+          method: 'substitute',
+          value: 1,
+          reason: 'Tiquete de medición 1',
+        }),
     ])
-      expect(await codeOf(call)).toBe('NOT_FOUND');
+      expect(await codeOf(call())).toBe('NOT_FOUND');
   });
 });
 

@@ -20,6 +20,10 @@ const config: NextConfig = {
   transpilePackages: ['@anh/db', '@anh/domain', '@anh/worker'],
   serverExternalPackages: ['pg', 'pg-copy-streams', 'bullmq', 'ioredis', 'basic-ftp', 'exceljs'],
   poweredByHeader: false,
+  // Responses are compressed by what stands in front of the app (Vercel's edge, or the
+  // reverse proxy of a self-hosted install): gzip here costs the one Node process CPU on
+  // every request (measured: see the dashboard benchmark in docs/ARCHITECTURE.md).
+  compress: false,
   typedRoutes: false,
   headers: () => Promise.resolve([{ source: '/:path*', headers: securityHeaders }]),
 };

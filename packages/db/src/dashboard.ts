@@ -228,14 +228,13 @@ export async function loadDashboard(
   const closedEnd = todayBounds.start + elapsedSlots * SLOT_MS;
   const yesterdayStart = dayBounds(yesterday).start;
 
-  const [variables, sites] = await Promise.all([
-    variablesInScope(client, scope.siteId),
-    client.query<DashboardData['sites'][number]>(
-      `SELECT id, code, name, field_name AS "fieldName", latitude, longitude FROM sites
-        WHERE ($1::uuid IS NULL OR id = $1) ORDER BY code`,
-      [scope.siteId],
-    ),
-  ]);
+  // One connection answers one query at a time: the reads run in turn.
+  const variables = await variablesInScope(client, scope.siteId);
+  const sites = await client.query<DashboardData['sites'][number]>(
+    `SELECT id, code, name, field_name AS "fieldName", latitude, longitude FROM sites
+      WHERE ($1::uuid IS NULL OR id = $1) ORDER BY code`,
+    [scope.siteId],
+  );
 
   // Production: the field's chosen source per product, and every well's rates.
   const codes = new Set(variables.map((v) => v.code));
@@ -373,11 +372,9 @@ export async function loadDashboard(
       };
     });
 
-  const [alerts, submissions, trend] = await Promise.all([
-    loadAlertSummary(client),
-    loadSubmissions(client, scope, day),
-    loadTrend(client, variables, sources, closedEnd),
-  ]);
+  const alerts = await loadAlertSummary(client);
+  const submissions = await loadSubmissions(client, scope, day);
+  const trend = await loadTrend(client, variables, sources, closedEnd);
 
   return {
     day,

@@ -6,6 +6,7 @@ import { controlTables, userSecurity, type Database } from '@anh/db';
 import { hashPassword, needsRehash, verifyPassword } from '@anh/domain/passwords';
 import type { KeyRing } from '@anh/domain/secret-box';
 import { webEnv } from '~/env';
+import { sessionChecks } from './access-cache';
 import { getDb } from './db';
 import { keyRing } from './ingest/deps';
 import { RateLimiter } from './ingest/rate-limit';
@@ -156,7 +157,11 @@ export function authOptions(): NextAuthOptions {
         const issuedAtMs = typeof token.issuedAtMs === 'number' ? token.issuedAtMs : 0;
         if (
           typeof token.sub !== 'string' ||
-          !(await userSecurity.sessionStillValid(getDb(), token.sub, issuedAtMs))
+          !(await sessionChecks().get(
+            `${token.sub}|${issuedAtMs}`,
+            () => userSecurity.sessionStillValid(getDb(), token.sub!, issuedAtMs),
+            (valid) => valid,
+          ))
         )
           return { revoked: true };
         return token;

@@ -1,11 +1,12 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import superjson from 'superjson';
 import { z } from 'zod';
-import { findMembership, type Database, type TenantTx } from '@anh/db';
+import { findMembership, type Database, type Membership, type TenantTx } from '@anh/db';
 import { isAppError } from '@anh/domain/errors';
 import { slugSchema, type MemberRole } from '@anh/domain/tenancy';
 import type { KeyRing } from '@anh/domain/secret-box';
 import { rolesFor, type TenantProcedureName } from './permissions';
+import { forgetAccessChecks, membershipChecks } from '../access-cache';
 import type { Mailer } from '../mail';
 
 export interface Context {
@@ -97,7 +98,17 @@ const storableText = t.middleware(async ({ getRawInput, next }) => {
   return next();
 });
 
-export const publicProcedure = t.procedure.use(appErrors).use(storableText);
+/** A change made through this process is seen by the next request here (access-cache.ts). */
+const forgetAccessAfterMutations = t.middleware(async ({ type, next }) => {
+  const result = await next();
+  if (type === 'mutation') forgetAccessChecks();
+  return result;
+});
+
+export const publicProcedure = t.procedure
+  .use(appErrors)
+  .use(storableText)
+  .use(forgetAccessAfterMutations);
 
 export const protectedProcedure = publicProcedure.use(({ ctx, next }) => {
   if (!ctx.userId)
@@ -116,7 +127,11 @@ export function tenantProcedure(name: TenantProcedureName) {
   return protectedProcedure
     .input(z.object({ tenantSlug: slugSchema }))
     .use(async ({ ctx, input, next }) => {
-      const membership = await findMembership(ctx.db, ctx.userId, input.tenantSlug);
+      const membership = await membershipChecks<Membership | null>().get(
+        `${ctx.userId}|${input.tenantSlug}`,
+        () => findMembership(ctx.db, ctx.userId, input.tenantSlug),
+        (found) => found !== null,
+      );
       if (!membership)
         throw new TRPCError({
           code: 'NOT_FOUND',

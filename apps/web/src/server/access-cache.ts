@@ -1,0 +1,64 @@
+/**
+ * A two-second memory of the checks every signed-in request repeats: "is this session
+ * still valid" (users.disabled_at, sessions_valid_after) and "is this user a member of
+ * this company, with which role". At hundreds of requests a second these two lookups are
+ * a large share of a request's cost, and their answers change rarely.
+ *
+ * The price: a revocation (sign out everywhere, a password reset, a disabled user, a role
+ * changed or removed) made through ANOTHER web process takes effect there up to
+ * ACCESS_CACHE_MS later. In this process every tRPC mutation forgets everything at once
+ * (see init.ts), so a change is never stale where it was made. Negative answers are not
+ * kept: a new member or a new company is seen at once.
+ */
+export const ACCESS_CACHE_MS = 2_000;
+const MAX_ENTRIES = 10_000;
+
+export class ShortMemo<T> {
+  private readonly entries = new Map<string, { value: T; until: number }>();
+
+  constructor(
+    private readonly ttlMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** The remembered answer, or a fresh one; `keep(value)` says whether to remember it. */
+  async get(
+    key: string,
+    load: () => Promise<T>,
+    keep: (value: T) => boolean = () => true,
+  ): Promise<T> {
+    const hit = this.entries.get(key);
+    if (hit && hit.until > this.now()) return hit.value;
+    const value = await load();
+    if (keep(value)) {
+      if (this.entries.size >= MAX_ENTRIES) this.entries.clear();
+      this.entries.set(key, { value, until: this.now() + this.ttlMs });
+    } else this.entries.delete(key);
+    return value;
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+}
+
+const globalForAccess = globalThis as unknown as {
+  anhSessionChecks?: ShortMemo<boolean>;
+  anhMemberships?: ShortMemo<unknown>;
+};
+
+export function sessionChecks(): ShortMemo<boolean> {
+  return (globalForAccess.anhSessionChecks ??= new ShortMemo<boolean>(ACCESS_CACHE_MS));
+}
+
+export function membershipChecks<T>(): ShortMemo<T> {
+  return (globalForAccess.anhMemberships ??= new ShortMemo<unknown>(
+    ACCESS_CACHE_MS,
+  )) as ShortMemo<T>;
+}
+
+/** After any change made here: the next request asks the database again. */
+export function forgetAccessChecks(): void {
+  globalForAccess.anhSessionChecks?.clear();
+  globalForAccess.anhMemberships?.clear();
+}

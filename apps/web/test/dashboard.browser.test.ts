@@ -6,7 +6,7 @@ import { buildDayReports } from '@anh/db/reports';
 import { seedMembership, seedTenant, seedUser } from '@anh/db/seed';
 import { seedProductionHistory, type HistorySlot, type SeededHistory } from '@anh/db/seed-history';
 import { useTestDatabase } from '@anh/db/test-helpers';
-import { dictionary } from '~/lib/i18n';
+import { dictionary, LOCALE_COOKIE } from '~/lib/i18n';
 import {
   collectErrors,
   launchBrowser,
@@ -87,11 +87,15 @@ afterAll(async () => {
   await server?.stop();
 }, 30_000);
 
-/** "1.234,5" (es-CO) → 1234.5; "—" → null. */
+/** "1.234,5" (es-CO) or "1,234.5" (en) → 1234.5; "—" → null. */
+let shownLocale: 'es-CO' | 'en' = 'es-CO';
 function parseShown(text: string | null): number | null {
   const trimmed = (text ?? '').trim();
   if (trimmed === '—' || trimmed === '') return null;
-  return Number(trimmed.replace(/\s|%/g, '').replace(/\./g, '').replace(',', '.'));
+  const plain = trimmed.replace(/\s|%/g, '');
+  return shownLocale === 'en'
+    ? Number(plain.replace(/,/g, ''))
+    : Number(plain.replace(/\./g, '').replace(',', '.'));
 }
 
 /** Shown with at most one decimal: equal to the expected value within that rounding. */
@@ -133,13 +137,13 @@ function totalizerRate(slots: HistorySlot[], dayStart: number): number | null {
   return (volume * 144) / covered;
 }
 
-async function signIn(context: BrowserContext): Promise<Page> {
+async function signIn(context: BrowserContext, words = t): Promise<Page> {
   const page = await context.newPage();
   await page.goto(`${server.url}/login`);
-  const form = page.getByRole('form', { name: t.signIn });
-  await form.getByLabel(t.email, { exact: true }).fill(email);
-  await form.getByLabel(t.password, { exact: true }).fill(password);
-  await form.getByRole('button', { name: t.signIn }).click();
+  const form = page.getByRole('form', { name: words.signIn });
+  await form.getByLabel(words.email, { exact: true }).fill(email);
+  await form.getByLabel(words.password, { exact: true }).fill(password);
+  await form.getByRole('button', { name: words.signIn }).click();
   await page.waitForURL(/\/t\/[a-z0-9-]+$/);
   return page;
 }
@@ -255,6 +259,24 @@ describe('the production dashboard', { timeout: 180_000 }, () => {
     }
   });
 
+  it('speaks English when the user chose it: the words and the numbers', async () => {
+    const context = await newDesktopContext(browser, { locale: 'en-US' });
+    const errors = collectErrors(context);
+    try {
+      await context.addCookies([{ name: LOCALE_COOKIE, value: 'en', url: server.url }]);
+      const page = await signIn(context, dictionary('en'));
+      expect(await page.locator('html').getAttribute('lang')).toBe('en');
+      await page.getByRole('heading', { level: 1, name: 'Production' }).waitFor();
+      shownLocale = 'en';
+      await checkDashboard(page, 3);
+      await screenshot(page, 'dashboard-desktop-en');
+      expect(errors.list()).toEqual([]);
+    } finally {
+      shownLocale = 'es-CO';
+      await context.close();
+    }
+  });
+
   it('the other main screens, on a desktop and a phone, for a reviewer to look at', async () => {
     for (const [size, open] of [
       ['desktop', newDesktopContext],
@@ -287,6 +309,9 @@ describe('the production dashboard', { timeout: 180_000 }, () => {
         await page.goto(`${server.url}${base}/puntos/${history.wellIds[0]}`);
         await main.getByRole('heading', { level: 1 }).waitFor();
         expect(await main.getByRole('heading', { level: 1 }).textContent()).toContain('W-001');
+        // Every variable of the well shows its last value (from the last closed slot here:
+        // the seeded history has no raw samples).
+        expect(await main.getByText(t.pointDetail.noData, { exact: true }).count()).toBe(0);
         await screenshot(page, `well-${size}`);
         expect(errors.list()).toEqual([]);
       } finally {

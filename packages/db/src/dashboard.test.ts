@@ -153,4 +153,48 @@ describe('dashboard reads', () => {
       ),
     ).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
+
+  it('reads the corrections in force, as the report does', async () => {
+    const { db } = testDb();
+    const before = await db.withTenantClient(acme.id, (c) =>
+      loadDashboard(c, { siteId: null, nowMs: NOW }),
+    );
+    const end = TODAY_START + 93 * 600_000;
+    const oil = history.variables.find(
+      (v) => v.code === 'well_test_oil_rate' && v.pointCode === 'W-001',
+    )!;
+    const stored = oil.slots.filter((s) => s.start >= TODAY_START && s.start < end);
+    // A slot of today with no data gets a substituted rate; the LACT's first delta an estimate.
+    let missing = TODAY_START;
+    while (stored.some((s) => s.start === missing)) missing += 600_000;
+    const lact = history.variables.find((v) => v.code === 'fiscal_nsv_totalizer')!;
+    const lactToday = lact.slots.filter((s) => s.start >= TODAY_START && s.start < end);
+    await db.withTenantClient(acme.id, async (c) => {
+      const insert = `INSERT INTO slot_corrections (variable_id, slot_start, method, value, reason, user_id)
+                      VALUES ($1, $2, $3, $4, 'tiquete de medición de prueba', gen_random_uuid())`;
+      await c.query(insert, [oil.id, new Date(missing).toISOString(), 'substitute', 5000]);
+      await c.query(insert, [
+        lact.id,
+        new Date(lactToday[0]!.start).toISOString(),
+        'interpolate',
+        1,
+      ]);
+    });
+    const after = await db.withTenantClient(acme.id, (c) =>
+      loadDashboard(c, { siteId: null, nowMs: NOW }),
+    );
+    const w1 = after.wells.find((w) => w.code === 'W-001')!;
+    expect(w1.today.oil).toBeCloseTo(
+      (stored.reduce((s, x) => s + x.mean!, 0) + 5000) / (stored.length + 1),
+      6,
+    );
+    const field = after.production.find((p) => p.product === 'oil')!;
+    expect(field.today.volume).toBeCloseTo(
+      lactToday.reduce((s, x) => s + x.delta!, 0) - lactToday[0]!.delta! + 1,
+      6,
+    );
+    expect(after.quality.slotsByFlag.S).toBe(before.quality.slotsByFlag.S + 1);
+    expect(after.quality.slotsByFlag.M).toBe(before.quality.slotsByFlag.M - 1);
+    expect(after.quality.slotsByFlag.E).toBe(before.quality.slotsByFlag.E + 1);
+  });
 });

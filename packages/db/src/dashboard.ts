@@ -78,15 +78,39 @@ function dayBounds(day: string): { start: number; end: number } {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
+/**
+ * The slots of `$1` (variable ids) in [`$2`, `$3`) as the daily report reads them: the
+ * corrections in force laid over the stored slots (a totalizer's correction replaces its
+ * delta, any other's its mean; flag S for a substitution, E for an estimate; a corrected
+ * slot that had no data keeps completeness 0). `$4`: the ids that are totalizers. The same
+ * rule as `applyCorrections` in @anh/domain, so the dashboard and the report agree.
+ */
+const REPORTED_SLOTS = `(
+  SELECT coalesce(s.variable_id, c.variable_id) AS variable_id,
+         coalesce(s.slot_start, c.slot_start) AS slot_start,
+         CASE WHEN c.id IS NULL OR c.variable_id = ANY($4) THEN s.mean ELSE c.value END AS mean,
+         CASE WHEN c.id IS NOT NULL AND c.variable_id = ANY($4) THEN c.value ELSE s.delta END AS delta,
+         coalesce(s.completeness, 0) AS completeness,
+         CASE WHEN c.id IS NULL THEN s.flag WHEN c.method = 'substitute' THEN 'S' ELSE 'E' END AS flag
+    FROM (SELECT * FROM slots WHERE variable_id = ANY($1) AND slot_start >= $2 AND slot_start < $3) s
+    FULL JOIN (SELECT * FROM slot_corrections
+                WHERE superseded_at IS NULL AND variable_id = ANY($1) AND slot_start >= $2 AND slot_start < $3) c
+      ON c.variable_id = s.variable_id AND c.slot_start = s.slot_start
+) AS reported`;
+
+function totalizerIds(variables: readonly ScopedVariable[]): string[] {
+  return variables.filter((v) => variableByCode(v.code)?.kind === 'totalizer').map((v) => v.id);
+}
+
 /** Σ per variable and day over closed slots: what `dailyQuantity` needs. */
 async function daySums(
   client: pg.ClientBase,
-  variableIds: readonly string[],
+  variables: readonly ScopedVariable[],
   fromMs: number,
   toMs: number,
 ): Promise<Map<string, DaySlotSums>> {
   const sums = new Map<string, DaySlotSums>();
-  if (variableIds.length === 0 || toMs <= fromMs) return sums;
+  if (variables.length === 0 || toMs <= fromMs) return sums;
   const { rows } = await client.query<{
     variable_id: string;
     day: string;
@@ -100,10 +124,9 @@ async function daySums(
             count(mean)::int AS mean_slots, sum(mean) AS sum_mean,
             count(delta)::int AS delta_slots, sum(delta) AS sum_delta,
             (extract(epoch from max(slot_start) FILTER (WHERE delta IS NOT NULL)) * 1000)::float8 AS last_delta_ms
-       FROM slots
-      WHERE variable_id = ANY($1) AND slot_start >= $2 AND slot_start < $3
+       FROM ${REPORTED_SLOTS}
       GROUP BY 1, 2`,
-    [variableIds, iso(fromMs), iso(toMs)],
+    [variables.map((v) => v.id), iso(fromMs), iso(toMs), totalizerIds(variables)],
   );
   for (const r of rows) {
     const dayStart = dayBounds(r.day).start;
@@ -243,12 +266,7 @@ export async function loadDashboard(
   const productionVariables = variables.filter(
     (v) => [...sources.values()].some((s) => s?.code === v.code) || wellRateCodes.has(v.code),
   );
-  const sums = await daySums(
-    client,
-    productionVariables.map((v) => v.id),
-    yesterdayStart,
-    closedEnd,
-  );
+  const sums = await daySums(client, productionVariables, yesterdayStart, closedEnd);
   const quantityOf = (v: ScopedVariable, kind: ProductionSource['kind'], d: string) =>
     dailyQuantity(kind, sums.get(`${v.id}|${d}`), d === day ? elapsedSlots : SLOTS_PER_DAY);
 
@@ -280,9 +298,9 @@ export async function loadDashboard(
   }>(
     `SELECT variable_id, flag, count(*)::int AS n, sum(completeness)::float8 AS completeness,
             (extract(epoch from max(slot_start)) * 1000)::float8 AS last_ms
-       FROM slots WHERE variable_id = ANY($1) AND slot_start >= $2 AND slot_start < $3
+       FROM ${REPORTED_SLOTS}
       GROUP BY 1, 2`,
-    [variables.map((v) => v.id), iso(todayBounds.start), iso(closedEnd)],
+    [variables.map((v) => v.id), iso(todayBounds.start), iso(closedEnd), totalizerIds(variables)],
   );
   const slotsByFlag = Object.fromEntries(QUALITY_FLAGS.map((f) => [f, 0])) as Record<
     QualityFlag,
@@ -518,9 +536,14 @@ async function loadTrend(
     delta: number | null;
   }>(
     `SELECT variable_id, (extract(epoch from slot_start) * 1000)::float8 AS ms, mean, delta
-       FROM slots WHERE variable_id = ANY($1) AND slot_start >= $2 AND slot_start < $3
+       FROM ${REPORTED_SLOTS}
       ORDER BY variable_id, slot_start`,
-    [[...productOf.keys()], iso(from - SLOTS_PER_DAY * SLOT_MS), iso(closedEnd)],
+    [
+      [...productOf.keys()],
+      iso(from - SLOTS_PER_DAY * SLOT_MS),
+      iso(closedEnd),
+      [...productOf].filter(([, p]) => p.kind === 'totalizer').map(([id]) => id),
+    ],
   );
   let previous: { variable: string; ms: number } | null = null;
   for (const r of rows) {
@@ -603,8 +626,8 @@ export async function loadDailyProduction(
   const codes = new Set(variables.map((v) => v.code));
   const result = {} as Record<Product, Array<{ day: string; value: number | null }>>;
   const sources = PRODUCTS.map((p) => [p, fieldSourceOf(p, codes)] as const);
-  const ids = variables.filter((v) => sources.some(([, s]) => s?.code === v.code)).map((v) => v.id);
-  const sums = await daySums(client, ids, dayBounds(days[0]!).start, dayBounds(today).start);
+  const measured = variables.filter((v) => sources.some(([, s]) => s?.code === v.code));
+  const sums = await daySums(client, measured, dayBounds(days[0]!).start, dayBounds(today).start);
   for (const [product, source] of sources) {
     const at = source ? variables.filter((v) => v.code === source.code) : [];
     result[product] = days.map((d) => {

@@ -37,6 +37,11 @@ export interface DashboardReadOptions {
   freshSeconds?: number | undefined;
 }
 
+/** After a change the user expects to see at once (a correction): recompute on next read. */
+export function invalidateDashboards(tenantId: string): void {
+  swr?.invalidateTenant(tenantId);
+}
+
 export function dashboardOverview(
   db: Database,
   tenantId: string,

@@ -138,7 +138,12 @@ describe('reading a series', () => {
     expect(variable.name.es).toMatch(/THP/);
     expect(variable.last).toMatchObject({ at: at(50) + 9 * 60_000, value: 150 + 9 / 4, flag: 'G' });
     expect(variable.last!.ageSeconds).toBeGreaterThan(0);
-    expect(view.variables.find((v) => v.id === temperature)!.last).toBeNull();
+    // No raw samples, only slots (e.g. the connector's own aggregates): the last closed slot.
+    expect(view.variables.find((v) => v.id === temperature)!.last).toMatchObject({
+      at: at(143) + 600_000,
+      value: 150,
+      flag: 'G',
+    });
   });
 
   it('returns the slots as stored, the missing one as M, anomalies and counts', async () => {

@@ -31,6 +31,7 @@ import {
   type QualityFlag,
 } from '@anh/domain/rules';
 import { UNITS } from '@anh/domain/units';
+import { invalidateDashboards } from '~/server/dashboard/service';
 import { createTRPCRouter, tenantProcedure } from '../init';
 
 /**
@@ -328,13 +329,24 @@ export const seriesRouter = createTRPCRouter({
           value: number | null;
           flag: number | null;
           source_status: number | null;
+          slot_end: Date | null;
+          slot_mean: number | null;
+          slot_flag: QualityFlag | null;
         }>(
-          `SELECT v.id, s.ts, s.value, s.flag, s.source_status
+          // The last raw sample; failing that (data that arrived as the connector's own
+          // 10-minute aggregates, or samples past retention), the last closed slot.
+          `SELECT v.id, s.ts, s.value, s.flag, s.source_status,
+                  sl.slot_start + interval '10 minutes' AS slot_end, sl.mean AS slot_mean, sl.flag AS slot_flag
              FROM unnest($1::uuid[]) AS v(id)
              LEFT JOIN LATERAL (
                SELECT ts, value, flag, source_status FROM samples
                 WHERE variable_id = v.id AND ts > now() - interval '62 days' AND ts <= now() + interval '1 day'
-                ORDER BY ts DESC LIMIT 1) s ON true`,
+                ORDER BY ts DESC LIMIT 1) s ON true
+             LEFT JOIN LATERAL (
+               SELECT slot_start, mean, flag FROM slots
+                WHERE variable_id = v.id AND slot_start > now() - interval '62 days'
+                  AND slot_start <= now() - interval '10 minutes' AND mean IS NOT NULL
+                ORDER BY slot_start DESC LIMIT 1) sl ON s.ts IS NULL`,
           [known.map((v) => v.id)],
         );
         const lastOf = new Map(last.map((r) => [r.id, r]));
@@ -347,6 +359,7 @@ export const seriesRouter = createTRPCRouter({
             sample?.value === null || sample?.value === undefined
               ? null
               : sample.value * variable.factor + variable.offset;
+          const slotEnd = sample?.slot_end ?? null;
           variables.push({
             ...variableView(variable),
             last: sample?.ts
@@ -356,7 +369,14 @@ export const seriesRouter = createTRPCRouter({
                   flag: sample.flag === null ? 'G' : (QUALITY_FLAGS[sample.flag] ?? 'B'),
                   ageSeconds: Math.max(0, Math.round((nowMs - sample.ts.getTime()) / 1000)),
                 }
-              : null,
+              : slotEnd && sample?.slot_mean != null
+                ? {
+                    at: slotEnd.getTime(),
+                    value: sample.slot_mean,
+                    flag: sample.slot_flag ?? 'G',
+                    ageSeconds: Math.max(0, Math.round((nowMs - slotEnd.getTime()) / 1000)),
+                  }
+                : null,
           });
         }
         return {
@@ -550,8 +570,8 @@ export const seriesRouter = createTRPCRouter({
    */
   correct: tenantProcedure('series.correct')
     .input(correctionInput)
-    .mutation(({ ctx, input }) =>
-      ctx.db.withTenantClient(ctx.tenant.id, async (client) => {
+    .mutation(async ({ ctx, input }) => {
+      const result = await ctx.db.withTenantClient(ctx.tenant.id, async (client) => {
         const outcome = await correctSlotValue(client, {
           variableId: input.variableId,
           slotStart: Date.parse(input.slotStart),
@@ -569,8 +589,11 @@ export const seriesRouter = createTRPCRouter({
           after: outcome.after,
           amendmentDue: outcome.amendmentDue,
         };
-      }),
-    ),
+      });
+      // After the commit: the next dashboard read recomputes, with the correction.
+      invalidateDashboards(ctx.tenant.id);
+      return result;
+    }),
 
   /** Ends a correction in force (the slot shows what was measured again); audited. */
   revertCorrection: tenantProcedure('series.revertCorrection')
@@ -580,8 +603,8 @@ export const seriesRouter = createTRPCRouter({
         reason: z.string().trim().min(MIN_REASON_LENGTH).max(MAX_REASON_LENGTH),
       }),
     )
-    .mutation(({ ctx, input }) =>
-      ctx.db.withTenantClient(ctx.tenant.id, async (client) => {
+    .mutation(async ({ ctx, input }) => {
+      const result = await ctx.db.withTenantClient(ctx.tenant.id, async (client) => {
         const outcome = await revertCorrection(client, {
           correctionId: input.correctionId,
           reason: input.reason,
@@ -594,6 +617,9 @@ export const seriesRouter = createTRPCRouter({
           after: outcome.after,
           amendmentDue: outcome.amendmentDue,
         };
-      }),
-    ),
+      });
+      // After the commit: the next dashboard read recomputes, with the correction.
+      invalidateDashboards(ctx.tenant.id);
+      return result;
+    }),
 });

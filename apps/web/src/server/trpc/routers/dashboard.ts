@@ -38,9 +38,5 @@ export const dashboardRouter = createTRPCRouter({
 
   forecast: tenantProcedure('dashboard.forecast')
     .input(scope)
-    .query(({ ctx, input }) =>
-      productionForecast(ctx.db, ctx.tenant.id, input.siteId ?? null, {
-        freshSeconds: ctx.dashboardFreshSeconds,
-      }),
-    ),
+    .query(({ ctx, input }) => productionForecast(ctx.db, ctx.tenant.id, input.siteId ?? null)),
 });

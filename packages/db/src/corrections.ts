@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import type pg from 'pg';
 import { bogotaDayOf, SLOT_MS } from '@anh/domain/bogota-day';
-import type { SeriesKind, SlotAggregate } from '@anh/domain/aggregation';
+import { emptySlot, type SeriesKind, type SlotAggregate } from '@anh/domain/aggregation';
 import { variableByCode, type VariableDefinition } from '@anh/domain/catalog';
 import {
   checkCorrection,
@@ -275,20 +275,7 @@ export async function readSeriesSlots(
             counterEvent: row.counter_event,
             innerDelta: row.inner_delta,
           }
-        : {
-            slot: 0,
-            count: 0,
-            mean: null,
-            min: null,
-            max: null,
-            first: null,
-            last: null,
-            completeness: 0,
-            flag: 'M',
-            delta: null,
-            counterEvent: null,
-            innerDelta: null,
-          };
+        : emptySlot(0);
       const correction = corrected.get(key);
       const shown = correction ? correctSlot(measured, correction, variable.kind) : measured;
       list.push({

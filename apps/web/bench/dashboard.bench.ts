@@ -3,7 +3,7 @@
  *
  * A tenant with 50 wells and 30 days of 10-minute slots (1.4 M rows) in a database of its
  * own; the BUILT app under `next start` on 127.0.0.1 (built first when .next is missing);
- * a signed-in session; 5 s of warm-up (JIT, connections; not reported); then requests at a
+ * a signed-in session; 15 s of warm-up (JIT, connections; not reported); then requests at a
  * fixed arrival rate (200 requests/s, open loop):
  *   1. baseline — `me.tenants`, the cheapest signed-in tRPC query (session + one lookup):
  *      what any query costs here before the dashboard does anything;
@@ -21,6 +21,7 @@ import http from 'node:http';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import pg from 'pg';
 import { loadCompletenessHeatmap, loadDailyProduction, loadDashboard } from '@anh/db/dashboard';
 import { seedMembership, seedTenant, seedUser } from '@anh/db/seed';
 import { seedProductionHistory, type SeededHistory } from '@anh/db/seed-history';
@@ -30,6 +31,8 @@ import { startNextServer } from '../test/next-server';
 import { benchEnv } from './env';
 
 const env = benchEnv;
+/** A request slower than this is counted per second on stderr, to see where the tail sits. */
+const SLOW_MS = 50;
 
 const WEB_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const secret = () => randomBytes(32).toString('base64url');
@@ -58,6 +61,7 @@ await prepareTemplateDatabase(env.DATABASE_URL, template, tenantRoleSecret);
 const testDb = await createTestDatabase({ baseUrl: env.DATABASE_URL, template, tenantRoleSecret });
 const { db } = testDb;
 const server = await startNextServer({
+  nodeArgs: env.BENCH_NODE_ARGS.split(' ').filter(Boolean),
   env: {
     DATABASE_URL: testDb.url,
     REDIS_URL: env.REDIS_URL,
@@ -84,7 +88,14 @@ try {
   console.error(`bench: seeded ${rows} slots in ${Math.round(performance.now() - seedStart)} ms`);
   // Collect the seeder's garbage now (npm run bench passes --expose-gc), not mid-measurement.
   (globalThis as { gc?: () => void }).gc?.();
-  await testDb.db.withTenantClient(tenant.id, (c) => c.query('ANALYZE'));
+  // The bulk load leaves work PostgreSQL would otherwise do mid-measurement (autovacuum of
+  // 1.3 M new rows, a checkpoint writing them out): do it now. A live database gets these
+  // rows 50 × 144 a day, and vacuums and checkpoints them a little at a time.
+  const admin = new pg.Client({ connectionString: testDb.url });
+  await admin.connect();
+  await admin.query('VACUUM (ANALYZE)');
+  await admin.query('CHECKPOINT');
+  await admin.end();
 
   const cookie = await signIn(server.url, user.email);
   const query = (path: string, input: unknown) =>
@@ -108,8 +119,8 @@ try {
     days: env.BENCH_DAYS,
     slots: rows,
   };
-  await load(server.url, [...Object.values(paths), baselinePath], cookie, 5); // warm-up
-  const baseline = await load(server.url, [baselinePath], cookie, 10);
+  await load(server.url, [...Object.values(paths), baselinePath], cookie, 15, 'warm-up');
+  const baseline = await load(server.url, [baselinePath], cookie, 10, 'me.tenants');
   print('trpc.me_tenants.p50', baseline.p50, {
     ...context,
     requests: baseline.requests,
@@ -124,7 +135,7 @@ try {
   });
   const baselineRef = { name: 'trpc.me_tenants.p99', value: baseline.p99 };
 
-  const mixed = await load(server.url, Object.values(paths), cookie, env.BENCH_SECONDS);
+  const mixed = await load(server.url, Object.values(paths), cookie, env.BENCH_SECONDS, 'mixed');
   const mixedInfo = {
     ...context,
     requests: mixed.requests,
@@ -139,7 +150,7 @@ try {
   print('dashboard.mixed.p99', mixed.p99, { ...mixedInfo, target: 50, baseline: baselineRef });
 
   for (const [name, path] of Object.entries(paths)) {
-    const alone = await load(server.url, [path], cookie, 10);
+    const alone = await load(server.url, [path], cookie, 10, name);
     const info = {
       ...context,
       requests: alone.requests,
@@ -247,7 +258,7 @@ async function signIn(url: string, email: string): Promise<string> {
  * interval. Both made its p50/p99 at "200 requests/s" mostly an artefact (measured here:
  * p50 ≈ 80 ms at 60 requests/s with 50 connections, ≈ 10 ms with 4).
  */
-async function load(url: string, paths: string[], cookie: string, seconds: number) {
+async function load(url: string, paths: string[], cookie: string, seconds: number, label = 'load') {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
   const total = env.BENCH_RATE * seconds;
   const interval = 1000 / env.BENCH_RATE;
@@ -261,16 +272,23 @@ async function load(url: string, paths: string[], cookie: string, seconds: numbe
       });
       request.on('error', () => resolve(0));
     });
+  const slowBySecond = new Array<number>(seconds + 1).fill(0);
+  /** How late this generator itself sent a request at worst (its own pauses count too). */
+  let sendLag = 0;
   const started = performance.now();
   const pending: Array<Promise<void>> = [];
   for (let i = 0; i < total; i++) {
     const due = started + i * interval;
     const wait = due - performance.now();
     if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+    sendLag = Math.max(sendLag, performance.now() - due);
     pending.push(
       get(paths[i % paths.length]!).then((status) => {
         if (status !== 200) errors++;
-        latencies.push(performance.now() - due);
+        const latency = performance.now() - due;
+        latencies.push(latency);
+        const second = Math.floor((due - started) / 1000);
+        if (latency > SLOW_MS) slowBySecond[second] = (slowBySecond[second] ?? 0) + 1;
       }),
     );
   }
@@ -278,6 +296,11 @@ async function load(url: string, paths: string[], cookie: string, seconds: numbe
   const elapsed = (performance.now() - started) / 1000;
   agent.destroy();
   latencies.sort((a, b) => a - b);
+  // Where the tail sits in time (one stall, or spread out): on stderr, for whoever tunes.
+  console.error(
+    `bench: ${label}: requests over ${SLOW_MS} ms by second: ${slowBySecond.join(' ')}; ` +
+      `latest send ${round(sendLag)} ms after due`,
+  );
   const at = (p: number) =>
     round(latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]!);
   return {

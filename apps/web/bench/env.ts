@@ -9,6 +9,8 @@ export const benchEnv = z
     BENCH_DAYS: z.coerce.number().int().min(2).default(30),
     BENCH_RATE: z.coerce.number().int().min(1).default(200),
     BENCH_SECONDS: z.coerce.number().int().min(5).default(30),
+    /** Extra Node flags for the server under test, space-separated (e.g. GC settings to compare). */
+    BENCH_NODE_ARGS: z.string().default(''),
     PATH: z.string().default('/usr/local/bin:/usr/bin:/bin'),
     HOME: z.string().optional(),
   })

@@ -323,10 +323,14 @@ export async function loadDashboard(
 
   // Last values: well status and the pressure gauges.
   const lastOf = await client.query<{ variable_id: string; mean: number | null; at_ms: number }>(
-    `SELECT DISTINCT ON (variable_id) variable_id, mean,
-            (extract(epoch from slot_start) * 1000)::float8 AS at_ms
-       FROM slots WHERE variable_id = ANY($1) AND slot_start >= $2 AND slot_start < $3 AND mean IS NOT NULL
-      ORDER BY variable_id, slot_start DESC`,
+    // One backwards index probe per variable (slots_pk), not a sort of two days of slots.
+    `SELECT v.id AS variable_id, l.mean, l.at_ms
+       FROM unnest($1::uuid[]) AS v(id)
+       CROSS JOIN LATERAL (
+         SELECT mean, (extract(epoch from slot_start) * 1000)::float8 AS at_ms
+           FROM slots
+          WHERE variable_id = v.id AND slot_start >= $2 AND slot_start < $3 AND mean IS NOT NULL
+          ORDER BY slot_start DESC LIMIT 1) l`,
     [
       variables
         .filter((v) => v.code === 'well_status' || PRESSURE_GAUGES.includes(v.code))

@@ -14,31 +14,64 @@ export const ACCESS_CACHE_MS = 2_000;
 const MAX_ENTRIES = 10_000;
 
 export class ShortMemo<T> {
-  private readonly entries = new Map<string, { value: T; until: number }>();
+  private readonly entries = new Map<string, { value: T; at: number }>();
+  private readonly loading = new Map<string, Promise<T>>();
+  /** Bumped by clear(): a lookup that started before it must not store its (older) answer. */
+  private generation = 0;
 
   constructor(
     private readonly ttlMs: number,
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** The remembered answer, or a fresh one; `keep(value)` says whether to remember it. */
+  /**
+   * The remembered answer, or a fresh one; `keep(value)` says whether to remember it.
+   * One lookup per key at a time: everyone asking meanwhile shares it. Past half its time
+   * an answer is still served but looked up again in the background, so under steady
+   * traffic no request waits for the database, and none is served an answer older than
+   * `ttlMs` (its age counts from when its lookup started).
+   */
   async get(
     key: string,
     load: () => Promise<T>,
     keep: (value: T) => boolean = () => true,
   ): Promise<T> {
     const hit = this.entries.get(key);
-    if (hit && hit.until > this.now()) return hit.value;
-    const value = await load();
-    if (keep(value)) {
-      if (this.entries.size >= MAX_ENTRIES) this.entries.clear();
-      this.entries.set(key, { value, until: this.now() + this.ttlMs });
-    } else this.entries.delete(key);
-    return value;
+    const age = hit ? this.now() - hit.at : Infinity;
+    if (hit && age < this.ttlMs) {
+      if (age >= this.ttlMs / 2 && !this.loading.has(key))
+        // A failed refresh leaves the answer to expire on time; the next request retries.
+        this.lookUp(key, load, keep).catch(() => undefined);
+      return hit.value;
+    }
+    return this.loading.get(key) ?? this.lookUp(key, load, keep);
+  }
+
+  private lookUp(key: string, load: () => Promise<T>, keep: (value: T) => boolean): Promise<T> {
+    const generation = this.generation;
+    const started = this.now();
+    const promise = load()
+      .then((value) => {
+        if (generation === this.generation) {
+          if (!keep(value)) this.entries.delete(key);
+          else {
+            if (this.entries.size >= MAX_ENTRIES) this.entries.clear();
+            this.entries.set(key, { value, at: started });
+          }
+        }
+        return value;
+      })
+      .finally(() => {
+        if (this.loading.get(key) === promise) this.loading.delete(key);
+      });
+    this.loading.set(key, promise);
+    return promise;
   }
 
   clear(): void {
+    this.generation++;
     this.entries.clear();
+    this.loading.clear();
   }
 }
 

@@ -15,6 +15,14 @@ export function tenantSchemaName(tenantId: string): string {
   return `t_${compactId(tenantId)}`;
 }
 
+/** The tenant id a schema name was derived from, or null when it is not a tenant schema. */
+export function tenantIdOfSchema(schema: string): string | null {
+  const match = /^t_([0-9a-f]{8})([0-9a-f]{4})([0-9a-f]{4})([0-9a-f]{4})([0-9a-f]{12})$/.exec(
+    schema,
+  );
+  return match ? match.slice(1).join('-') : null;
+}
+
 export function tenantRoleName(tenantId: string): string {
   return `anh_t_${compactId(tenantId)}`;
 }

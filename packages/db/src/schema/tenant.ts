@@ -364,6 +364,11 @@ export const alerts = pgTable(
     acknowledgedAt: timestamp('acknowledged_at', { withTimezone: true, precision: 3 }),
     acknowledgedBy: uuid('acknowledged_by'),
     acknowledgeComment: text('acknowledge_comment'),
+    /**
+     * The site it concerns, when it concerns one: set by a trigger from `data` (siteId,
+     * pointId or the site code), so phones that follow one site get its alerts only.
+     */
+    siteId: uuid('site_id'),
   },
   (t) => [
     uniqueIndex('alerts_open_kind_subject_key')
@@ -431,6 +436,13 @@ export const alertRecipients = pgTable(
     quietFromHour: integer('quiet_from_hour'),
     quietToHour: integer('quiet_to_hour'),
     enabled: boolean('enabled').notNull().default(true),
+    /** The roles whose alerts this recipient hears (an alert's audience is a list of roles). */
+    roles: text('roles')
+      .array()
+      .notNull()
+      .default(sql`'{admin,engineer,operator}'::text[]`),
+    /** Only escalations (an alert left unacknowledged too long) reach this recipient. */
+    escalationOnly: boolean('escalation_only').notNull().default(false),
     createdAt: createdAt(),
   },
   (t) => [
@@ -567,5 +579,100 @@ export const slotCorrections = pgTable(
       sql`(${t.supersededBy} is null and ${t.revertedBy} is null) or ${t.supersededAt} is not null`,
     ),
     check('slot_corrections_revert', sql`(${t.revertedBy} is null) = (${t.revertReason} is null)`),
+  ],
+);
+
+/**
+ * Every change people must hear of, in order: an alert raised, escalated, acknowledged or
+ * resolved. Written by a trigger on `alerts` (so no writer can forget it), which also
+ * NOTIFYs `anh_alert_feed` with `<schema>:<seq>`: the socket.io gateway relays it to
+ * phones, a reconnecting phone catches up from the last seq it saw, and the notification
+ * dispatcher (e-mail, SMS, Web Push) walks it with its own cursor.
+ */
+export const alertFeed = pgTable(
+  'alert_feed',
+  {
+    seq: bigint('seq', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    alertId: uuid('alert_id').notNull(),
+    event: text('event', { enum: ['raised', 'escalated', 'acknowledged', 'resolved'] }).notNull(),
+    at: timestamp('at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('alert_feed_alert_idx').on(t.alertId),
+    check(
+      'alert_feed_event',
+      sql`${t.event} in ('raised', 'escalated', 'acknowledged', 'resolved')`,
+    ),
+  ],
+);
+
+/** How far each reader of a feed has got (e.g. `notify` over alert_feed). */
+export const feedCursors = pgTable('feed_cursors', {
+  name: text('name').primaryKey(),
+  lastSeq: bigint('last_seq', { mode: 'number' }).notNull().default(0),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** Tenant-wide notification settings (one row). */
+export const notificationSettings = pgTable(
+  'notification_settings',
+  {
+    id: boolean('id').primaryKey().default(true),
+    /** An alert left unacknowledged this long is escalated (severity critical, escalation recipients told). */
+    escalateAfterMinutes: integer('escalate_after_minutes').notNull().default(30),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    check('notification_settings_single', sql`${t.id}`),
+    check('notification_settings_escalate', sql`${t.escalateAfterMinutes} between 1 and 10080`),
+  ],
+);
+
+/**
+ * One row per message sent (or deliberately not sent) about one feed event to one
+ * address: the unique key is the de-duplication, the rows are the log.
+ */
+export const notifications = pgTable(
+  'notifications',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    alertId: uuid('alert_id').notNull(),
+    event: text('event').notNull(),
+    channel: text('channel', { enum: ['email', 'sms', 'push'] }).notNull(),
+    /** alert_recipients.id, or push_subscriptions.id. */
+    recipientId: uuid('recipient_id').notNull(),
+    status: text('status', { enum: ['sent', 'failed', 'quiet', 'gone'] }).notNull(),
+    attempts: integer('attempts').notNull().default(1),
+    error: text('error'),
+    providerId: text('provider_id'),
+    at: timestamp('at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  },
+  (t) => [
+    unique('notifications_once_key').on(t.alertId, t.event, t.channel, t.recipientId),
+    check('notifications_channel', sql`${t.channel} in ('email', 'sms', 'push')`),
+    check('notifications_status', sql`${t.status} in ('sent', 'failed', 'quiet', 'gone')`),
+  ],
+);
+
+/** Web Push subscriptions of the tenant's people (one per browser/phone). */
+export const pushSubscriptions = pgTable(
+  'push_subscriptions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    /** control.users.id */
+    userId: uuid('user_id').notNull(),
+    /** The role the person had when subscribing: which alerts (by audience) reach it. */
+    role: text('role').notNull(),
+    endpoint: text('endpoint').notNull(),
+    p256dh: text('p256dh').notNull(),
+    auth: text('auth').notNull(),
+    userAgent: text('user_agent'),
+    createdAt: createdAt(),
+    lastSuccessAt: timestamp('last_success_at', { withTimezone: true }),
+    failures: integer('failures').notNull().default(0),
+  },
+  (t) => [
+    unique('push_subscriptions_endpoint_key').on(t.endpoint),
+    index('push_subscriptions_user_idx').on(t.userId),
   ],
 );

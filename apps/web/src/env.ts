@@ -35,16 +35,23 @@ export const webEnvSchema = z.object({
   /** Keys that seal delivery credentials (same value as the worker's; see docs/ARCHITECTURE.md). */
   SECRETS_KEYRING: z.string().min(1).optional(),
   /**
-   * Where `npm run package -w @anh/connector` leaves the installable connector
-   * (anh-connector-<version>.tgz), offered for download in the web app. Relative paths are
-   * from the web app's folder.
-   */
-  /**
    * How long a dashboard read is served from memory before it is recomputed in the
    * background (stale-while-revalidate; see src/server/dashboard/cache.ts).
    */
   DASHBOARD_FRESH_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),
+  /**
+   * Where `npm run package -w @anh/connector` leaves the installable connector
+   * (anh-connector-<version>.tgz), offered for download in the web app. Relative paths are
+   * from the web app's folder.
+   */
   CONNECTOR_PACKAGE_DIR: z.string().min(1).default('../connector/dist'),
+  /**
+   * Signs the short-lived tokens with which a signed-in browser connects to the live-alert
+   * gateway (the worker's socket.io); the same value as the worker's. Unset: no live alerts.
+   */
+  LIVE_TOKEN_SECRET: z.string().min(32).optional(),
+  /** The gateway's address as browsers reach it (e.g. https://live.example.co). */
+  LIVE_GATEWAY_URL: z.string().url().default('http://127.0.0.1:3002'),
 });
 
 export type WebEnv = z.infer<typeof webEnvSchema>;

@@ -29,6 +29,16 @@ export const workerEnvSchema = z.object({
    */
   SECRETS_KEYRING: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  /**
+   * The live-alert gateway (socket.io, several at once through the Redis adapter). It runs
+   * when LIVE_TOKEN_SECRET is set (the web app's same value signs the browsers' tokens).
+   */
+  LIVE_TOKEN_SECRET: z.string().min(32).optional(),
+  GATEWAY_HOST: z.string().default('127.0.0.1'),
+  /** 0: any free port (tests). */
+  GATEWAY_PORT: z.coerce.number().int().min(0).max(65535).default(3002),
+  /** Web origins allowed to connect (comma-separated), e.g. https://app.example.co. */
+  GATEWAY_ALLOWED_ORIGINS: z.string().default('http://127.0.0.1:3000,http://localhost:3000'),
 });
 
 export type WorkerEnv = z.infer<typeof workerEnvSchema>;

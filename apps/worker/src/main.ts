@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import { createDatabase } from '@anh/db';
 import { parseKeyRing } from '@anh/domain/secret-box';
 import { readWorkerEnv } from './env';
+import { startGateway, type Gateway } from './gateway/gateway';
 import { createHealthServer } from './health';
 import { createLogger } from './log';
 import { startWorkerRuntime } from './runtime';
@@ -42,13 +43,38 @@ log.info('worker started', {
   health: `http://${env.WORKER_HEALTH_HOST}:${port}/health`,
 });
 
+// The live-alert gateway (socket.io) runs in this process when a token secret is set.
+let gateway: Gateway | null = null;
+const gatewayRedis: Redis[] = [];
+if (env.LIVE_TOKEN_SECRET) {
+  const pub = new Redis(env.REDIS_URL, { maxRetriesPerRequest: null });
+  const sub = new Redis(env.REDIS_URL, { maxRetriesPerRequest: null });
+  gatewayRedis.push(pub, sub);
+  gateway = await startGateway({
+    db,
+    pub,
+    sub,
+    redis: pub,
+    secret: env.LIVE_TOKEN_SECRET,
+    host: env.GATEWAY_HOST,
+    port: env.GATEWAY_PORT,
+    allowedOrigins: env.GATEWAY_ALLOWED_ORIGINS.split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
+    prefix: env.QUEUE_PREFIX,
+    log,
+  });
+} else log.warn('live gateway off: LIVE_TOKEN_SECRET is not set');
+
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
   log.info('worker stopping', { signal });
   health.close();
+  await gateway?.close();
   await runtime.close();
+  for (const connection of gatewayRedis) await connection.quit();
   // BullMQ does not close a connection it was given.
   await redis.quit();
   await db.close();

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { Database } from '@anh/db';
+import { raiseAlert } from '@anh/db/reports';
 import { loadBindings } from '@anh/db/telemetry';
 import { FLAG } from '@anh/domain/rules';
 import { compileTenantChannels } from './channels';
@@ -28,6 +29,8 @@ export interface ValidateOutcome {
   samples: number;
   events: number;
   dirtySlots: number;
+  /** Variables with an error-level violation in this run (each raises or repeats an alert). */
+  alerted: number;
   /** More batches were waiting than one run takes. */
   more: boolean;
 }
@@ -121,6 +124,7 @@ export async function runValidateStage(db: Database, tenantId: string): Promise<
       samples: 0,
       events: 0,
       dirtySlots: 0,
+      alerted: 0,
       more: pending.length > MAX_BATCHES_PER_RUN,
     };
     if (pending.length === 0) return outcome;
@@ -130,6 +134,7 @@ export async function runValidateStage(db: Database, tenantId: string): Promise<
     let state = await loadState(client, compiled);
     const touched = new Set<number>();
     const dirty = new Map<string, { variable: string; slot: number }>();
+    const errors = new Map<string, ValidationErrorSeen>();
 
     for (const row of pending.slice(0, MAX_BATCHES_PER_RUN)) {
       if (outcome.batches > 0 && outcome.samples + row.sample_count > MAX_SAMPLES_PER_RUN) {
@@ -192,6 +197,19 @@ export async function runValidateStage(db: Database, tenantId: string): Promise<
             ],
           );
           outcome.events += views.length;
+          for (const view of views) {
+            if (view.severity !== 'error') continue;
+            const seen = errors.get(view.channel);
+            if (seen) seen.count++;
+            else
+              errors.set(view.channel, {
+                count: 1,
+                ruleId: view.ruleId,
+                message: view.message,
+                value: Number.isFinite(view.evidence.value) ? view.evidence.value : null,
+                ts: batch.samples[positions[view.sample]!]!.ts,
+              });
+          }
         }
         for (const aggregate of batch.aggregates ?? []) {
           if (!channelOf.has(aggregate.binding)) continue;
@@ -207,6 +225,11 @@ export async function runValidateStage(db: Database, tenantId: string): Promise<
       outcome.batches++;
     }
     await saveState(client, compiled, state, touched);
+    outcome.alerted = await alertValidationErrors(
+      client,
+      errors,
+      [...touched].map((c) => compiled.bindings[c]!.id),
+    );
     if (dirty.size > 0) {
       const marks = [...dirty.values()];
       await client.query(
@@ -219,4 +242,72 @@ export async function runValidateStage(db: Database, tenantId: string): Promise<
     }
     return outcome;
   });
+}
+
+interface ValidationErrorSeen {
+  count: number;
+  ruleId: string;
+  message: string;
+  value: number | null;
+  ts: string;
+}
+
+/**
+ * People hear of a reading the rules reject (out of its physical range, not a number…) at
+ * once, not at the next report: one open alert per variable (`validation.error`, subject
+ * the variable id; more errors while it is open count occurrences). Written in the
+ * stage's transaction, so the alert feed's NOTIFY leaves at commit, with the batch.
+ * A variable whose readings in this run were all accepted closes its open alert.
+ */
+async function alertValidationErrors(
+  client: pg.ClientBase,
+  errors: Map<string, ValidationErrorSeen>,
+  touchedVariableIds: string[],
+): Promise<number> {
+  const clean = touchedVariableIds.filter((id) => !errors.has(id));
+  if (clean.length > 0)
+    await client.query(
+      `UPDATE alerts SET resolved_at = now()
+        WHERE kind = 'validation.error' AND resolved_at IS NULL AND subject = ANY($1::text[])`,
+      [clean],
+    );
+  if (errors.size === 0) return 0;
+  const { rows } = await client.query<{
+    variable_id: string;
+    code: string;
+    point_id: string;
+    point_code: string;
+    site_id: string;
+  }>(
+    `SELECT v.id AS variable_id, v.code, p.id AS point_id, p.code AS point_code, p.site_id
+       FROM variables v JOIN measurement_points p ON p.id = v.point_id
+      WHERE v.id = ANY($1::uuid[])`,
+    [[...errors.keys()]],
+  );
+  const nowMs = Date.now();
+  for (const row of rows) {
+    const seen = errors.get(row.variable_id)!;
+    await raiseAlert(client, {
+      kind: 'validation.error',
+      subject: row.variable_id,
+      severity: 'warning',
+      audience: ['engineer', 'operator'],
+      message:
+        `${row.point_code}: ${seen.message}` +
+        (seen.count > 1 ? ` (y ${seen.count - 1} lectura(s) más rechazadas)` : ''),
+      data: {
+        variableId: row.variable_id,
+        variable: row.code,
+        pointId: row.point_id,
+        siteId: row.site_id,
+        point: row.point_code,
+        ruleId: seen.ruleId,
+        value: seen.value,
+        ts: seen.ts,
+        rejected: seen.count,
+      },
+      nowMs,
+    });
+  }
+  return rows.length;
 }

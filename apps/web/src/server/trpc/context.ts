@@ -22,6 +22,9 @@ export function requestContext(userId: string | null, clientAddress: string): Co
     ...(mailer ? { mailer } : {}),
     appUrl: webEnv().NEXTAUTH_URL,
     dashboardFreshSeconds: webEnv().DASHBOARD_FRESH_SECONDS,
+    live: webEnv().LIVE_TOKEN_SECRET
+      ? { url: webEnv().LIVE_GATEWAY_URL, secret: webEnv().LIVE_TOKEN_SECRET! }
+      : null,
   };
 }
 

@@ -31,6 +31,8 @@ export interface Context {
   appUrl?: string;
   /** How long dashboard reads stay fresh in memory (DASHBOARD_FRESH_SECONDS; default 30). */
   dashboardFreshSeconds?: number;
+  /** The live-alert gateway and the secret of its tokens (absent: no live alerts). */
+  live?: { url: string; secret: string } | null;
 }
 
 const t = initTRPC.context<Context>().create({
@@ -99,11 +101,14 @@ const storableText = t.middleware(async ({ getRawInput, next }) => {
 });
 
 /** A change made through this process is seen by the next request here (access-cache.ts). */
-const forgetAccessAfterMutations = t.middleware(async ({ type, next }) => {
+const forgetAccessAfterMutations = t.middleware(async ({ type, path, next }) => {
   const result = await next();
-  if (type === 'mutation') forgetAccessChecks();
+  if (type === 'mutation' && !CHANGES_NOTHING.has(path)) forgetAccessChecks();
   return result;
 });
+
+/** Mutations only so that no cache keeps their answer; they change no access. */
+const CHANGES_NOTHING = new Set(['live.connect']);
 
 export const publicProcedure = t.procedure
   .use(appErrors)

@@ -18,6 +18,7 @@ export const PERMISSIONS = {
   'dashboard.overview': EVERYONE,
   'dashboard.completeness': EVERYONE,
   'dashboard.forecast': EVERYONE,
+  'live.connect': EVERYONE,
   'readings.addManual': ['admin', 'engineer', 'operator'],
   'delivery.settings': ['admin', 'engineer'],
   'delivery.saveSettings': ['admin'],

@@ -13,6 +13,7 @@ import { dashboardRouter } from './routers/dashboard';
 import { reportsRouter } from './routers/reports';
 import { auditRouter } from './routers/audit';
 import { seriesRouter } from './routers/series';
+import { liveRouter } from './routers/live';
 
 export const appRouter = createTRPCRouter({
   account: accountRouter,
@@ -29,6 +30,7 @@ export const appRouter = createTRPCRouter({
   reports: reportsRouter,
   audit: auditRouter,
   series: seriesRouter,
+  live: liveRouter,
 });
 
 export type AppRouter = typeof appRouter;

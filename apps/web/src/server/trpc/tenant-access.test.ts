@@ -91,6 +91,7 @@ const tenantProcedures: Record<
     caller.dashboard.completeness({ tenantSlug, siteId: ids?.siteId ?? null, day: '2026-11-27' }),
   'dashboard.forecast': (caller, tenantSlug, ids) =>
     caller.dashboard.forecast({ tenantSlug, siteId: ids?.siteId ?? null }),
+  'live.connect': (caller, tenantSlug) => caller.live.connect({ tenantSlug }),
   'readings.addManual': (caller, tenantSlug, ids = NO_IDS) =>
     caller.readings.addManual({
       tenantSlug,

@@ -16,6 +16,7 @@ export function proxy(request: NextRequest) {
   const env = webEnv();
   const policy = contentSecurityPolicy(nonce, {
     appUrl: env.NEXTAUTH_URL,
+    liveGatewayUrl: env.LIVE_TOKEN_SECRET ? env.LIVE_GATEWAY_URL : null,
     development: env.NODE_ENV === 'development',
   });
 
@@ -29,12 +30,21 @@ export function proxy(request: NextRequest) {
 
 function contentSecurityPolicy(
   nonce: string,
-  { appUrl, development }: { appUrl: string; development: boolean },
+  {
+    appUrl,
+    liveGatewayUrl,
+    development,
+  }: { appUrl: string; liveGatewayUrl: string | null; development: boolean },
 ): string {
   const app = new URL(appUrl);
-  // The app's own WebSocket origin (live alerts). CSP3 browsers count same-host ws:/wss:
-  // as 'self' already; older Safari does not, hence the explicit origin.
+  // The app's own WebSocket origin. CSP3 browsers count same-host ws:/wss: as 'self'
+  // already; older Safari does not, hence the explicit origin.
   const webSocket = `${app.protocol === 'https:' ? 'wss:' : 'ws:'}//${app.host}`;
+  // The live-alert gateway (the worker's socket.io), usually on its own host or port.
+  const live = liveGatewayUrl ? new URL(liveGatewayUrl) : null;
+  const liveSources = live
+    ? ` ${live.protocol === 'https:' ? 'wss:' : 'ws:'}//${live.host} ${live.origin}`
+    : '';
   const directives = [
     `default-src 'self'`,
     // 'strict-dynamic': scripts run only with this request's nonce, or when loaded by such
@@ -51,7 +61,7 @@ function contentSecurityPolicy(
     `font-src 'self'`,
     // In development Next's hot reload socket may be on another host name (localhost
     // versus 127.0.0.1), so any ws:/wss: is allowed there.
-    `connect-src 'self' ${webSocket}${development ? ' ws: wss:' : ''}`,
+    `connect-src 'self' ${webSocket}${liveSources}${development ? ' ws: wss:' : ''}`,
     `frame-ancestors 'none'`,
     `base-uri 'self'`,
     `form-action 'self'`,

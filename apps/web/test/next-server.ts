@@ -42,7 +42,7 @@ function nextBin(): string {
   return join(dirname(nextPackage), 'dist', 'bin', 'next');
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };

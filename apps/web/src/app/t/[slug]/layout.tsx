@@ -2,6 +2,7 @@ import Link from 'next/link';
 import type { ReactNode } from 'react';
 import { CompanySwitch } from '~/components/company-switch';
 import { LanguageSwitch } from '~/components/language-switch';
+import { LiveAlerts } from '~/components/live-alerts';
 import { tenantPage } from '~/server/page-context';
 import { SignOutButton } from './sign-out-button';
 
@@ -46,6 +47,7 @@ export default async function TenantLayout({
           ))}
       </nav>
       {children}
+      <LiveAlerts tenantSlug={slug} locale={locale} />
     </>
   );
 }

@@ -19,6 +19,10 @@ fi
 if ! grep -q '^SECRETS_KEYRING=' .data/dev.env; then
   echo "SECRETS_KEYRING=k1:$(node -e "console.log(require('crypto').randomBytes(32).toString('base64'))")" >> .data/dev.env
 fi
+# Live alerts: the web app signs the browsers' tokens, the worker's gateway checks them.
+if ! grep -q '^LIVE_TOKEN_SECRET=' .data/dev.env; then
+  echo "LIVE_TOKEN_SECRET=$(node -e "console.log(require('crypto').randomBytes(32).toString('base64url'))")" >> .data/dev.env
+fi
 set -a
 # shellcheck disable=SC1091
 . .data/dev.env

@@ -52,6 +52,14 @@ export const webEnvSchema = z.object({
   LIVE_TOKEN_SECRET: z.string().min(32).optional(),
   /** The gateway's address as browsers reach it (e.g. https://live.example.co). */
   LIVE_GATEWAY_URL: z.string().url().default('http://127.0.0.1:3002'),
+  /**
+   * Web Push: the public half of the worker's VAPID key pair (its VAPID_PUBLIC_KEY), which
+   * browsers subscribe with. Unset: no push subscriptions are offered.
+   */
+  VAPID_PUBLIC_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{87}$/, 'VAPID_PUBLIC_KEY: 65 bytes, base64url')
+    .optional(),
 });
 
 export type WebEnv = z.infer<typeof webEnvSchema>;
@@ -62,4 +70,14 @@ export function webEnv(source: Record<string, string | undefined> = process.env)
   if (source !== process.env) return webEnvSchema.parse(source);
   cached ??= webEnvSchema.parse(source);
   return cached;
+}
+
+/**
+ * Only the VAPID public key, for the push router: read on its own so that a process (or
+ * a test) without the server secrets can still answer it. Not a secret.
+ */
+export function vapidPublicKey(
+  source: Record<string, string | undefined> = process.env,
+): string | null {
+  return webEnvSchema.shape.VAPID_PUBLIC_KEY.parse(source.VAPID_PUBLIC_KEY) ?? null;
 }

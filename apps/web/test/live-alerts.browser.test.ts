@@ -165,7 +165,7 @@ describe('live alerts on a phone', () => {
     await screenshot(page, 'live-alert-phone');
     expect(errors.list()).toEqual([]);
     await context.close();
-  });
+  }, 120_000);
 
   it('a phone that lost its connection catches up on the alert it missed', async () => {
     const context = await newPhoneContext(browser);
@@ -183,5 +183,5 @@ describe('live alerts on a phone', () => {
     await expect.poll(() => raisedCards(page).count(), { timeout: 15_000 }).toBe(1);
     expect(await raisedCards(page).first().textContent()).toMatch(/rango físico/);
     await context.close();
-  });
+  }, 120_000);
 });

@@ -39,10 +39,62 @@ export const workerEnvSchema = z.object({
   GATEWAY_PORT: z.coerce.number().int().min(0).max(65535).default(3002),
   /** Web origins allowed to connect (comma-separated), e.g. https://app.example.co. */
   GATEWAY_ALLOWED_ORIGINS: z.string().default('http://127.0.0.1:3000,http://localhost:3000'),
+  /**
+   * Alert notifications (src/notify/). Every channel is optional: unset, it is off (the
+   * log says so once at start). The public URL of the web app is for links in messages.
+   */
+  APP_URL: z.string().url().default('http://127.0.0.1:3000'),
+  /** E-mail, e.g. smtp://user:pass@mail.example.co:587 (the web app's same server). */
+  SMTP_URL: z.string().url().optional(),
+  MAIL_FROM: z.string().default('ANH Smart Reporter <no-reply@anh-smart-reporter.local>'),
+  /** SMS through Twilio: all three, or none. */
+  TWILIO_ACCOUNT_SID: z
+    .string()
+    .regex(/^AC[0-9a-fA-F]{32}$/, 'TWILIO_ACCOUNT_SID: AC followed by 32 hex digits')
+    .optional(),
+  TWILIO_AUTH_TOKEN: z.string().min(16).optional(),
+  /** The sender: a number in E.164 (+1…) or a messaging service SID (MG…). */
+  TWILIO_FROM: z
+    .string()
+    .regex(/^\+[1-9]\d{6,14}$|^MG[0-9a-fA-F]{32}$/, 'TWILIO_FROM: +E.164 or MG… SID')
+    .optional(),
+  /** Another base URL for Twilio's REST API (a regional edge, a test server). */
+  TWILIO_API_BASE: z.string().url().optional(),
+  /** Web Push: the VAPID key pair (base64url, as `web-push generate-vapid-keys` prints). */
+  VAPID_PUBLIC_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{87}$/, 'VAPID_PUBLIC_KEY: 65 bytes, base64url')
+    .optional(),
+  VAPID_PRIVATE_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{43}$/, 'VAPID_PRIVATE_KEY: 32 bytes, base64url')
+    .optional(),
+  /** Who push services may contact: mailto:… or https://… */
+  VAPID_SUBJECT: z
+    .string()
+    .regex(/^(mailto:\S+@\S+|https:\/\/\S+)$/, 'VAPID_SUBJECT: mailto: or https: URL')
+    .default('mailto:soporte@anh-smart-reporter.local'),
 });
 
 export type WorkerEnv = z.infer<typeof workerEnvSchema>;
 
+/** Settings that only work together: half a channel is a mistake, said at start-up. */
+const completeChannels = workerEnvSchema.superRefine((env, ctx) => {
+  const groups: Array<[string, Array<keyof WorkerEnv>]> = [
+    ['SMS', ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_FROM']],
+    ['Web Push', ['VAPID_PUBLIC_KEY', 'VAPID_PRIVATE_KEY']],
+  ];
+  for (const [channel, keys] of groups) {
+    const set = keys.filter((key) => env[key] !== undefined);
+    if (set.length > 0 && set.length < keys.length)
+      ctx.addIssue({
+        code: 'custom',
+        path: [keys.find((key) => env[key] === undefined)!],
+        message: `${channel} needs ${keys.join(', ')} together (or none of them)`,
+      });
+  }
+});
+
 export function readWorkerEnv(source: Record<string, string | undefined> = process.env): WorkerEnv {
-  return workerEnvSchema.parse(source);
+  return completeChannels.parse(source);
 }

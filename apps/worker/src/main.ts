@@ -8,6 +8,7 @@ import { startGateway, type Gateway } from './gateway/gateway';
 import { createHealthServer } from './health';
 import { createLogger } from './log';
 import { startWorkerRuntime } from './runtime';
+import { createNotifyContext } from './notify/channels';
 
 // The worker process: BullMQ workers for every queue of the catalog, the schedules, and
 // a health endpoint. SIGTERM/SIGINT drain running jobs before exiting.
@@ -33,6 +34,7 @@ const runtime = await startWorkerRuntime({
   scheduleOverrides: { 'pipeline.sweep': env.PIPELINE_SWEEP_EVERY_MS },
   lockDurationMs: env.JOB_LOCK_MS,
   ring: env.SECRETS_KEYRING ? parseKeyRing(env.SECRETS_KEYRING) : null,
+  notify: createNotifyContext(env, log),
 });
 const health = createHealthServer({ db, redis });
 health.listen(env.WORKER_HEALTH_PORT, env.WORKER_HEALTH_HOST);

@@ -100,6 +100,7 @@ describe('job catalog and workers', () => {
       'storage.partitions',
       'audit.anchor',
       'audit.verify',
+      'notify.sweep',
     ]);
     await registerSchedules(queues, { 'pipeline.sweep': 5000 });
     const schedulers = await queues.maintenance.getJobSchedulers();

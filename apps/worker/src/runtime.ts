@@ -7,6 +7,9 @@ import type { Logger } from './log';
 import type { KeyRing } from '@anh/domain/secret-box';
 import { createQueues, enqueue, registerSchedules, type Queues } from './queues';
 import { createWorkers } from './workers';
+import type { NotifyContext } from './notify/channels';
+import { startAlertFeedListener } from './notify/listener';
+import { wakeNotify } from './notify/wake';
 
 /**
  * The worker's moving parts on one Redis connection: queues, schedules, workers. If Redis
@@ -24,6 +27,8 @@ export interface WorkerRuntimeOptions {
   lockDurationMs?: number;
   ring?: KeyRing | null;
   now?: () => number;
+  /** Alert notifications: channels, and a LISTEN on the alert feed that wakes notify.send. */
+  notify?: NotifyContext;
 }
 
 export interface WorkerRuntime {
@@ -62,6 +67,7 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
       settings: options.settings,
       ring: options.ring ?? null,
       ...(options.now ? { now: options.now } : {}),
+      ...(options.notify ? { notify: options.notify } : {}),
     },
     {
       ...connection,
@@ -69,14 +75,28 @@ export async function startWorkerRuntime(options: WorkerRuntimeOptions): Promise
       ...(options.lockDurationMs ? { lockDurationMs: options.lockDurationMs } : {}),
     },
   );
+  // A NOTIFY per alert-feed event wakes that tenant's notify job; after a lost connection,
+  // a sweep (escalation + pending check per tenant) catches up.
+  const feedListener = options.notify
+    ? startAlertFeedListener({
+        url: options.db.config.url,
+        log: options.log,
+        onTenant: (tenantId) => wakeNotify(queues, tenantId),
+        onReconnect: async () => {
+          await enqueue(queues, 'notify.sweep', {}, { jobId: `notify-sweep-${Date.now()}` });
+        },
+      })
+    : null;
   return {
     queues,
     workers,
     scheduled,
     async close() {
       options.redis.off('ready', onReady);
+      await feedListener?.close();
       await Promise.all(workers.map((w) => w.close()));
       await Promise.all(Object.values(queues).map((q) => q.close()));
+      await options.notify?.close();
     },
   };
 }

@@ -1,7 +1,7 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { AppError } from '@anh/domain/errors';
 import { variableByCode } from '@anh/domain/catalog';
-import type { PointKind } from '@anh/domain/tenancy';
+import type { MemberRole, PointKind } from '@anh/domain/tenancy';
 import type { SourceConfig } from '@anh/domain/connector-config';
 import {
   tagKeyOf,
@@ -492,6 +492,10 @@ export interface RecipientInput {
   quietFromHour: number | null;
   quietToHour: number | null;
   enabled: boolean;
+  /** The roles whose alerts this recipient hears (an alert's audience is a list of roles). */
+  roles: MemberRole[];
+  /** Only escalations (an alert left unacknowledged too long) reach this recipient. */
+  escalationOnly: boolean;
 }
 
 const recipientTaken = (address: string) => () =>

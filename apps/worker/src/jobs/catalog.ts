@@ -5,7 +5,8 @@ import { z } from 'zod';
  * enqueued and again when it is taken), how often it may be retried, how long it may
  * run, and when it runs by itself. Handlers live in ./handlers.ts.
  */
-export const QUEUES = ['pipeline', 'reports', 'maintenance'] as const;
+// `notify` has its own queue: an alert must not wait behind a long detect or report job.
+export const QUEUES = ['pipeline', 'reports', 'maintenance', 'notify'] as const;
 export type QueueName = (typeof QUEUES)[number];
 
 export interface JobDefinition<P extends z.ZodType = z.ZodType> {
@@ -149,6 +150,36 @@ export const JOBS = {
     schedule: { pattern: '15 5 * * *' },
     description:
       'Verifies the control audit chain and every tenant chain against its anchors; reports any tampering.',
+  }),
+  'notify.send': job({
+    queue: 'notify',
+    payload: tenantOnly,
+    // Delivery problems are retried by later runs (per message, with their own waits);
+    // attempts here only cover the job itself failing (the database away).
+    attempts: 5,
+    backoffMs: 5_000,
+    timeoutMs: 5 * 60_000,
+    description:
+      'Walks the tenant’s alert feed from its cursor and sends e-mail, SMS and Web Push to the recipients the rules pick, once each; failed messages are retried on later runs.',
+  }),
+  'notify.escalate': job({
+    queue: 'notify',
+    payload: tenantOnly,
+    attempts: 3,
+    backoffMs: 5_000,
+    timeoutMs: 60_000,
+    description:
+      'Escalates the tenant’s alerts left unacknowledged too long (critical, escalation recipients told) and wakes notify.send when feed events wait past its cursor.',
+  }),
+  'notify.sweep': job({
+    queue: 'notify',
+    payload: z.object({}).strict(),
+    attempts: 1,
+    backoffMs: 1_000,
+    timeoutMs: 60_000,
+    schedule: { every: 60_000 },
+    description:
+      'Every minute: one notify.escalate per active tenant (escalation, and the safety net for a lost wake-up or a retry that is due).',
   }),
 } as const;
 

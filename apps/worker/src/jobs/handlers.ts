@@ -22,6 +22,10 @@ import { bogotaDayOf } from '@anh/domain/bogota-day';
 import type { KeyRing } from '@anh/domain/secret-box';
 import { deliverReport } from '../delivery/deliver';
 import { enqueue, registerTenantReportSchedules, wakeDelivery } from '../queues';
+import type { NotifyContext } from '../notify/channels';
+import { runNotify } from '../notify/dispatch';
+import { runEscalation } from '../notify/escalate';
+import { wakeNotify } from '../notify/wake';
 
 export interface PipelineSettings {
   /** A slot is aggregated this long after it closes (stragglers). */
@@ -46,6 +50,8 @@ export interface JobContext {
   now?: () => number;
   /** Keys that open delivery credentials (SECRETS_KEYRING); null: delivery cannot run. */
   ring?: KeyRing | null;
+  /** Notification channels (e-mail, SMS, Web Push); absent: notify.send leaves the feed alone. */
+  notify?: NotifyContext;
 }
 
 type Payload<N extends JobName> = z.output<(typeof JOBS)[N]['payload']>;
@@ -247,6 +253,42 @@ export const handlers: Handlers = {
       results.push({ tenantId, ...outcome });
     }
     return { tenants: results };
+  },
+
+  async 'notify.send'(ctx, { tenantId }) {
+    // Without channels the feed is left for a worker that has them (its cursor unmoved).
+    if (!ctx.notify) return { skipped: 'notifications are not configured in this worker' };
+    const outcome = await runNotify(ctx.db, tenantId, {
+      notify: ctx.notify,
+      nowMs: () => nowOf(ctx),
+      log: ctx.log,
+    });
+    if (ctx.queues && outcome.nextRetryAtMs !== null)
+      await wakeNotify(ctx.queues, tenantId, nowOf(ctx), outcome.nextRetryAtMs);
+    return outcome;
+  },
+
+  async 'notify.escalate'(ctx, { tenantId }) {
+    const outcome = await runEscalation(ctx.db, tenantId, nowOf(ctx));
+    if (outcome.escalated.length > 0)
+      ctx.log.info('alerts escalated', { tenantId, alerts: outcome.escalated.length });
+    if (ctx.queues && outcome.pending) await wakeNotify(ctx.queues, tenantId, nowOf(ctx));
+    return outcome;
+  },
+
+  async 'notify.sweep'(ctx) {
+    const ids = await tenantIds(ctx);
+    if (ctx.queues) {
+      const minute = Math.floor(nowOf(ctx) / 60_000);
+      for (const tenantId of ids)
+        await enqueue(
+          ctx.queues,
+          'notify.escalate',
+          { tenantId },
+          { jobId: `escalate-${tenantId}-${minute}` },
+        );
+    }
+    return { tenants: ids.length };
   },
 
   async 'audit.anchor'(ctx, payload) {

@@ -13,6 +13,7 @@ import { dashboardRouter } from './routers/dashboard';
 import { reportsRouter } from './routers/reports';
 import { auditRouter } from './routers/audit';
 import { seriesRouter } from './routers/series';
+import { pushRouter } from './routers/push';
 import { liveRouter } from './routers/live';
 
 export const appRouter = createTRPCRouter({
@@ -31,6 +32,7 @@ export const appRouter = createTRPCRouter({
   audit: auditRouter,
   series: seriesRouter,
   live: liveRouter,
+  push: pushRouter,
 });
 
 export type AppRouter = typeof appRouter;

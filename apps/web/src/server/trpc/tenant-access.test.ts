@@ -201,6 +201,18 @@ const tenantProcedures: Record<
     }),
   'alerts.removeRecipient': (caller, tenantSlug, ids = NO_IDS) =>
     caller.alerts.removeRecipient({ tenantSlug, recipientId: ids.recipientId }),
+  'alerts.settings': (caller, tenantSlug) => caller.alerts.settings({ tenantSlug }),
+  'alerts.saveSettings': (caller, tenantSlug) =>
+    caller.alerts.saveSettings({ tenantSlug, escalateAfterMinutes: 30 }),
+  'push.vapidPublicKey': (caller, tenantSlug) => caller.push.vapidPublicKey({ tenantSlug }),
+  'push.subscribe': (caller, tenantSlug) =>
+    caller.push.subscribe({
+      tenantSlug,
+      endpoint: `https://push.example.com/${Math.random().toString(36).slice(2)}`,
+      keys: { p256dh: `B${'A'.repeat(86)}`, auth: 'A'.repeat(22) },
+    }),
+  'push.unsubscribe': (caller, tenantSlug) =>
+    caller.push.unsubscribe({ tenantSlug, endpoint: 'https://push.example.com/none' }),
   'reports.list': (caller, tenantSlug, ids) =>
     caller.reports.list({ tenantSlug, ...(ids ? { siteId: ids.siteId } : {}) }),
   'reports.detail': (caller, tenantSlug, ids = NO_IDS) =>

@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import { fieldConfig } from '@anh/db';
+import { getNotificationSettings, saveNotificationSettings } from '@anh/db/notifications';
+import { escalateAfterMinutesSchema } from '@anh/domain/notify';
+import { MEMBER_ROLES } from '@anh/domain/tenancy';
 import { createTRPCRouter, tenantProcedure } from '../init';
 
 const hour = z.number().int().min(0).max(23).nullable();
@@ -28,16 +31,34 @@ const recipientSchema = z
       quietFromHour: hour.default(null),
       quietToHour: hour.default(null),
       enabled: z.boolean().default(true),
+      /** Whose alerts (by the alert's audience); every role that acts on alerts by default. */
+      roles: z
+        .array(z.enum(MEMBER_ROLES))
+        .min(1, 'Elija al menos un rol / choose at least one role')
+        .max(MEMBER_ROLES.length)
+        .transform((roles) => [...new Set(roles)])
+        .default(['admin', 'engineer', 'operator']),
+      /** Hears only escalations (alerts left unacknowledged too long). */
+      escalationOnly: z.boolean().default(false),
     }),
   )
   .refine((r) => (r.quietFromHour === null) === (r.quietToHour === null), {
     message: 'Indique inicio y fin del horario de silencio / give both quiet-hours ends',
     path: ['quietToHour'],
+  })
+  .refine((r) => r.quietFromHour === null || r.quietFromHour !== r.quietToHour, {
+    message:
+      'El silencio debe empezar y terminar a horas distintas / quiet hours must start and end at different hours',
+    path: ['quietToHour'],
   });
 
 const who = (userId: string) => ({ actor: `user:${userId}` });
 
-/** Alert channels: who hears of alerts by e-mail or SMS, from which severity, and when not. */
+/**
+ * Alert channels: who hears of alerts by e-mail or SMS, for which roles' alerts, from
+ * which severity, when not (quiet hours), whether only escalations; and after how long
+ * an unacknowledged alert is escalated. Every change is audited.
+ */
 export const alertsRouter = createTRPCRouter({
   recipients: tenantProcedure('alerts.recipients').query(({ ctx }) =>
     ctx.withTenant((tx) => fieldConfig.listRecipients(tx)),
@@ -59,4 +80,18 @@ export const alertsRouter = createTRPCRouter({
       );
       return { removed: true };
     }),
+
+  settings: tenantProcedure('alerts.settings').query(({ ctx }) =>
+    ctx.withTenant((tx) => getNotificationSettings(tx)),
+  ),
+
+  saveSettings: tenantProcedure('alerts.saveSettings')
+    .input(z.object({ escalateAfterMinutes: escalateAfterMinutesSchema }))
+    .mutation(({ ctx, input }) =>
+      ctx.withTenant((tx) =>
+        saveNotificationSettings(tx, who(ctx.userId), {
+          escalateAfterMinutes: input.escalateAfterMinutes,
+        }),
+      ),
+    ),
 });

@@ -2,9 +2,12 @@
 
 import { ActionForm, optionalNumber, text } from '~/components/action-form';
 import { dictionary, type Locale } from '~/lib/i18n';
+import { alertsDictionary } from '~/lib/i18n-alerts';
 import { trpc } from '~/lib/trpc';
 
 type Severity = 'info' | 'warning' | 'critical';
+type Role = 'admin' | 'engineer' | 'operator' | 'auditor';
+const ROLES: readonly Role[] = ['admin', 'engineer', 'operator', 'auditor'];
 interface Recipient {
   id: string;
   name: string;
@@ -14,6 +17,8 @@ interface Recipient {
   quietFromHour: number | null;
   quietToHour: number | null;
   enabled: boolean;
+  roles: string[];
+  escalationOnly: boolean;
 }
 
 export function RecipientsEditor({
@@ -28,6 +33,8 @@ export function RecipientsEditor({
   recipients: Recipient[];
 }) {
   const t = dictionary(locale);
+  const a = alertsDictionary(locale);
+  const roleName = (role: string) => t.roles[role as Role] ?? role;
   return (
     <>
       <section className="card">
@@ -38,6 +45,9 @@ export function RecipientsEditor({
               <strong>{r.name}</strong> · {r.channel === 'email' ? t.channelEmail : t.channelSms} ·{' '}
               {r.address} · {t.severities[r.minSeverity]}
               {r.quietFromHour !== null && ` · ${r.quietFromHour}–${r.quietToHour} h`}
+              {` · ${a.channelsOf(r.roles.map(roleName).join(', '))}`}
+              {r.escalationOnly && ` · ${a.onlyEscalations}`}
+              {!r.enabled && ` · ${a.disabled}`}
               {editable && (
                 <button
                   type="button"
@@ -71,6 +81,8 @@ export function RecipientsEditor({
                 quietFromHour: optionalNumber(form, 'quietFrom', t.quietHours, locale),
                 quietToHour: optionalNumber(form, 'quietTo', t.quietHours, locale),
                 enabled: true,
+                roles: ROLES.filter((role) => form.get(`role-${role}`) === 'on'),
+                escalationOnly: form.get('escalationOnly') === 'on',
               },
             });
           }}
@@ -99,6 +111,18 @@ export function RecipientsEditor({
                 </option>
               ))}
             </select>
+          </label>
+          <fieldset>
+            <legend>{a.roles}</legend>
+            {ROLES.map((role) => (
+              <label key={role}>
+                <input type="checkbox" name={`role-${role}`} defaultChecked={role !== 'auditor'} />{' '}
+                {t.roles[role]}
+              </label>
+            ))}
+          </fieldset>
+          <label title={a.escalationOnlyHint}>
+            <input type="checkbox" name="escalationOnly" /> {a.escalationOnly}
           </label>
           <label>
             {t.quietHours}

@@ -23,6 +23,11 @@ fi
 if ! grep -q '^LIVE_TOKEN_SECRET=' .data/dev.env; then
   echo "LIVE_TOKEN_SECRET=$(node -e "console.log(require('crypto').randomBytes(32).toString('base64url'))")" >> .data/dev.env
 fi
+# Web Push: the worker signs with the VAPID key pair, browsers subscribe with its public half.
+if ! grep -q '^VAPID_PRIVATE_KEY=' .data/dev.env; then
+  node -e "const k=require('web-push').generateVAPIDKeys();console.log('VAPID_PUBLIC_KEY='+k.publicKey);console.log('VAPID_PRIVATE_KEY='+k.privateKey)" >> .data/dev.env
+  echo "VAPID_SUBJECT=mailto:operaciones@anh-smart-reporter.local" >> .data/dev.env
+fi
 set -a
 # shellcheck disable=SC1091
 . .data/dev.env

@@ -285,7 +285,13 @@ const children: ChildProcess[] = [
   spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: 'apps/worker',
     // Slots close every 10 minutes; the demo aggregates 15 s after, and sweeps often.
-    env: { ...process.env, AGGREGATE_GRACE_MS: '15000', PIPELINE_SWEEP_EVERY_MS: '5000' },
+    env: {
+      ...process.env,
+      AGGREGATE_GRACE_MS: '15000',
+      PIPELINE_SWEEP_EVERY_MS: '5000',
+      // Alert e-mails go to the same mail catcher as the web app's.
+      ...(mailCatcher ? { SMTP_URL: 'smtp://127.0.0.1:2525' } : {}),
+    },
     stdio: 'inherit',
   }),
   ...(mailCatcherProcess ? [mailCatcherProcess] : []),

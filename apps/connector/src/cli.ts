@@ -114,7 +114,7 @@ async function main(): Promise<number> {
       }
       for (const tag of tags)
         console.log(
-          `  ${tag.point}/${tag.variable} [${tag.unit}] ← ${JSON.stringify(tag.modbus ?? tag.opcua ?? tag.mqtt)} → ${tag.binding}`,
+          `  ${tag.point}/${tag.variable} [${tag.unit}] ← ${JSON.stringify(tag.modbus ?? tag.opcua ?? tag.mqtt ?? tag.iec104)} → ${tag.binding}`,
         );
     }
     return 0;

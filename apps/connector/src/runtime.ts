@@ -6,6 +6,7 @@ import { variableByCode } from '@anh/domain/catalog';
 import { DurableBuffer, PRIORITY } from './buffer/store';
 import { registerTagOf, type ConnectorConfig, type TagConfig } from './config/schema';
 import { ModbusPoller, type ModbusTag } from './modbus/poller';
+import type { Iec104Source, Iec104Tag } from './iec104/source';
 import type { MqttSource, MqttTag } from './mqtt/source';
 import type { OpcuaSource, OpcuaTag } from './opcua/source';
 import { secretFromEnv } from './env';
@@ -20,6 +21,7 @@ export interface ConnectorRuntime {
   pollers: ModbusPoller[];
   mqttSources: MqttSource[];
   opcuaSources: OpcuaSource[];
+  iec104Sources: Iec104Source[];
   uploader: Uploader;
   unsupportedSources: string[];
   statusUrl: string | null;
@@ -74,6 +76,7 @@ export async function startConnector(options: {
   const unsupportedSources: string[] = [];
   const mqttSources: MqttSource[] = [];
   const opcuaSources: OpcuaSource[] = [];
+  const iec104Sources: Iec104Source[] = [];
   for (const source of config.sources) {
     if (source.type === 'modbus-tcp' || source.type === 'modbus-rtu') {
       const poller = new ModbusPoller({
@@ -111,6 +114,31 @@ export async function startConnector(options: {
       // Connects and reconnects by itself; a broker that is down at start shows as offline.
       mqttSource.start().catch(() => undefined);
       mqttSources.push(mqttSource);
+    } else if (source.type === 'iec104') {
+      const tags: Iec104Tag[] = config.tags.flatMap((tag) =>
+        tag.source === source.id && tag.iec104
+          ? [
+              {
+                binding: tag.binding,
+                priority: tagPriority(tag),
+                scale: tag.scale,
+                offset: tag.offset,
+                ca: tag.iec104.ca,
+                ioa: tag.iec104.ioa,
+                type: tag.iec104.type,
+              },
+            ]
+          : [],
+      );
+      const { Iec104Source } = await import('./iec104/source');
+      const iec104Source = new Iec104Source({
+        source,
+        tags,
+        sink: (samples) => buffer.append(samples),
+      });
+      // Connects and reconnects by itself; a station that is down shows in the status.
+      iec104Source.start();
+      iec104Sources.push(iec104Source);
     } else {
       const tags: OpcuaTag[] = config.tags.flatMap((tag) =>
         tag.source === source.id && tag.opcua
@@ -166,6 +194,7 @@ export async function startConnector(options: {
           ...pollers.map((p): [string, unknown] => [p.sourceId, p.status()]),
           ...mqttSources.map((m): [string, unknown] => [m.sourceId, m.status()]),
           ...opcuaSources.map((o): [string, unknown] => [o.sourceId, o.status()]),
+          ...iec104Sources.map((s): [string, unknown] => [s.sourceId, s.status()]),
         ]),
         unsupportedSources,
       };
@@ -180,6 +209,7 @@ export async function startConnector(options: {
     pollers,
     mqttSources,
     opcuaSources,
+    iec104Sources,
     uploader,
     unsupportedSources,
     statusUrl,
@@ -189,6 +219,7 @@ export async function startConnector(options: {
         ...pollers.map((p) => p.stop()),
         ...mqttSources.map((m) => m.stop()),
         ...opcuaSources.map((o) => o.stop()),
+        ...iec104Sources.map((s) => s.stop()),
       ]);
       await uploader.stop();
       buffer.close();

@@ -72,6 +72,8 @@ export function parseConfig(text: string): ConfigResult {
   });
   const seenBindings = new Map<string, number>();
   const registerTags = new Map<string, RegisterTag[]>();
+  /** Per IEC 104 source: `ca/ioa` → the tag that reads it. */
+  const informationObjects = new Map<string, Map<string, number>>();
   config.tags.forEach((tag, i) => {
     const source = sources.get(tag.source);
     if (!source)
@@ -105,7 +107,13 @@ export function parseConfig(text: string): ConfigResult {
     seenBindings.set(tag.binding, i);
     if (source) {
       const isModbus = source.type === 'modbus-tcp' || source.type === 'modbus-rtu';
-      const address = isModbus ? tag.modbus : source.type === 'opcua' ? tag.opcua : tag.mqtt;
+      const address = isModbus
+        ? tag.modbus
+        : source.type === 'opcua'
+          ? tag.opcua
+          : source.type === 'iec104'
+            ? tag.iec104
+            : tag.mqtt;
       if (!address)
         problems.push(
           locate(
@@ -113,6 +121,20 @@ export function parseConfig(text: string): ConfigResult {
             `a tag of ${source.type} source "${source.id}" needs its "${isModbus ? 'modbus' : source.type}" address`,
           ),
         );
+      if (source.type === 'iec104' && tag.iec104) {
+        const objects = informationObjects.get(source.id) ?? new Map<string, number>();
+        informationObjects.set(source.id, objects);
+        const key = `${tag.iec104.ca}/${tag.iec104.ioa}`;
+        const first = objects.get(key);
+        if (first !== undefined)
+          problems.push(
+            locate(
+              ['tags', i, 'iec104', 'ioa'],
+              `IOA ${tag.iec104.ioa} of common address ${tag.iec104.ca} is already read by tag ${first}`,
+            ),
+          );
+        else objects.set(key, i);
+      }
       if (isModbus && tag.modbus) {
         const list = registerTags.get(source.id) ?? [];
         list.push(registerTagOf(i, tag.modbus));

@@ -15,9 +15,24 @@ export const MODBUS_TABLES = ['holding', 'input', 'coil', 'discrete'] as const;
 export type ModbusTable = (typeof MODBUS_TABLES)[number];
 
 /**
+ * What an IEC 60870-5-104 information object carries. A tag names the kind, not the type
+ * id: the same point arrives without a time tag in a general interrogation and with
+ * CP56Time2a when it changes (M_ME_NC_1 and M_ME_TF_1 are both `float`).
+ */
+export const IEC104_TYPES = [
+  'single', // M_SP_NA_1, M_SP_TA_1, M_SP_TB_1: 0 or 1
+  'double', // M_DP_NA_1, M_DP_TA_1, M_DP_TB_1: 0 off, 1 on
+  'normalized', // M_ME_NA_1, M_ME_TA_1, M_ME_TD_1, M_ME_ND_1: -1 … 1
+  'scaled', // M_ME_NB_1, M_ME_TB_1, M_ME_TE_1: -32768 … 32767
+  'float', // M_ME_NC_1, M_ME_TC_1, M_ME_TF_1: IEEE 754 single
+  'integrated', // M_IT_NA_1, M_IT_TA_1, M_IT_TB_1: counter reading (int32)
+] as const;
+export type Iec104Type = (typeof IEC104_TYPES)[number];
+
+/**
  * The connector's configuration file (YAML), shared by the connector (which runs it) and
  * the web app (which exports and imports the tag mapping as this file): where the cloud is, where the buffer lives,
- * the sources (Modbus TCP/RTU, OPC UA, MQTT) and the tags that bind source addresses to
+ * the sources (Modbus TCP/RTU, OPC UA, MQTT, IEC 60870-5-104) and the tags that bind source addresses to
  * the tenant's variables (a catalog variable at a measurement point). Cross-checks that
  * need the whole file (unknown source, unknown variable, overlapping registers) are in
  * load.ts, which also turns every problem into a message with its line number.
@@ -101,11 +116,65 @@ export const mqttSourceSchema = z
   })
   .strict();
 
+/**
+ * An IEC 60870-5-104 controlled station (RTU) the connector reads as the controlling
+ * station. k, w and t0–t3 are the standard's link parameters, with its default values;
+ * the checks between them are the standard's own (w ≤ k, t2 < t1).
+ */
+export const iec104SourceSchema = z
+  .object({
+    id,
+    type: z.literal('iec104'),
+    host: z.string().min(1),
+    port: z.number().int().min(1).max(65535).default(2404),
+    /** Originator address put in our commands (0 = none). */
+    originatorAddress: z.number().int().min(0).max(255).default(0),
+    /** Most I frames sent and not yet acknowledged. */
+    k: z.number().int().min(1).max(32767).default(12),
+    /** Acknowledge at the latest after receiving this many I frames. */
+    w: z.number().int().min(1).max(32767).default(8),
+    /** Connection establishment timeout. */
+    t0Ms: z.number().int().min(100).max(255_000).default(30_000),
+    /** Timeout for an acknowledgement of what we sent (I frames, STARTDT, TESTFR). */
+    t1Ms: z.number().int().min(100).max(255_000).default(15_000),
+    /** Acknowledge received I frames after this long without data to send. */
+    t2Ms: z.number().int().min(50).max(255_000).default(10_000),
+    /** Send a test frame after this long without receiving anything. */
+    t3Ms: z.number().int().min(100).max(172_800_000).default(20_000),
+    /** General interrogation after every connect and then this often (0: only at connect). */
+    interrogationIntervalMs: z.number().int().min(0).max(86_400_000).default(900_000),
+    /** Counter interrogation (read, no freeze) at connect and then this often (0: never). */
+    counterInterrogationIntervalMs: z.number().int().min(0).max(86_400_000).default(0),
+    /** Set the station's clock at connect and then this often (0: never; it writes to the RTU). */
+    clockSyncIntervalMs: z.number().int().min(0).max(86_400_000).default(0),
+    /**
+     * Offset of the station's clock from UTC in minutes (Bogotá local time: -300). CP56Time2a
+     * carries no zone: time tags are read, and the clock is set, in this offset.
+     */
+    timeOffsetMinutes: z.number().int().min(-720).max(840).default(0),
+  })
+  .strict()
+  .superRefine((source, context) => {
+    if (source.w > source.k)
+      context.addIssue({
+        code: 'custom',
+        path: ['w'],
+        message: `w (${source.w}) must not exceed k (${source.k}); the standard recommends w ≤ 2k/3`,
+      });
+    if (source.t2Ms >= source.t1Ms)
+      context.addIssue({
+        code: 'custom',
+        path: ['t2Ms'],
+        message: `t2 (${source.t2Ms} ms) must be shorter than t1 (${source.t1Ms} ms)`,
+      });
+  });
+
 export const sourceSchema = z.discriminatedUnion('type', [
   modbusTcpSourceSchema,
   modbusRtuSourceSchema,
   opcuaSourceSchema,
   mqttSourceSchema,
+  iec104SourceSchema,
 ]);
 
 export const modbusAddressSchema = z
@@ -116,6 +185,15 @@ export const modbusAddressSchema = z
     type: z.enum(MODBUS_TYPES).default('float32'),
     byteOrder: byteOrder.default('BE'),
     wordOrder: byteOrder.default('BE'),
+  })
+  .strict();
+
+/** Common address (1–65534; 0 is unused, 65535 is broadcast) + information object address. */
+export const iec104AddressSchema = z
+  .object({
+    ca: z.number().int().min(1).max(65534),
+    ioa: z.number().int().min(1).max(16_777_215),
+    type: z.enum(IEC104_TYPES),
   })
   .strict();
 
@@ -142,6 +220,7 @@ export const tagSchema = z
       })
       .strict()
       .optional(),
+    iec104: iec104AddressSchema.optional(),
   })
   .strict();
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { AppError } from '../errors';
 import {
   connectorConfigSchema,
+  iec104AddressSchema,
   modbusAddressSchema,
   sourceSchema,
   tagSchema,
@@ -29,6 +30,7 @@ export const tagAddressSchema = z.union([
         .strict(),
     })
     .strict(),
+  z.object({ iec104: iec104AddressSchema }).strict(),
 ]);
 export type TagAddress = z.infer<typeof tagAddressSchema>;
 
@@ -39,6 +41,9 @@ export function tagKeyOf(sourceId: string, address: TagAddress): string {
     return `${sourceId}/modbus/${m.unit}/${m.table}/${m.address}`;
   }
   if ('opcua' in address) return `${sourceId}/opcua/${address.opcua.nodeId}`;
+  // The kind is not part of the key: one information object feeds one variable, whatever
+  // type it is read as.
+  if ('iec104' in address) return `${sourceId}/iec104/${address.iec104.ca}/${address.iec104.ioa}`;
   const { topic, field, metric } = address.mqtt;
   return `${sourceId}/mqtt/${topic}#${field ?? metric ?? ''}`;
 }
@@ -167,11 +172,13 @@ export function readConnectorConfigForImport(document: unknown): ImportedMapping
         ? { opcua: tag.opcua }
         : tag.mqtt
           ? { mqtt: tag.mqtt }
-          : null;
+          : tag.iec104
+            ? { iec104: tag.iec104 }
+            : null;
     if (!address)
       throw new AppError(
         'VALIDATION',
-        `tags.${index}: falta la dirección (modbus, opcua o mqtt) / the tag has no address`,
+        `tags.${index}: falta la dirección (modbus, opcua, mqtt o iec104) / the tag has no address`,
         { details: { path: `tags.${index}` } },
       );
     return {

@@ -12,7 +12,7 @@ import { UPLOAD_CONTRACT_VERSION, type UploadBatch } from '@anh/domain/upload';
 import { dictionary } from '~/lib/i18n';
 import { collectErrors, launchBrowser, newPhoneContext, screenshot } from './browser';
 import { freePort, startNextServer, type NextServer } from './next-server';
-import { startWorkerProcess, type WorkerProcess } from './worker-process';
+import { startWorkerProcess, type WorkerProcess } from '@anh/worker/test-worker-process';
 
 /**
  * Live alerts end to end, on a phone: a connector uploads a batch with a reading the

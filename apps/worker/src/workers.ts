@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { AppError, isAppError, validationError } from '@anh/domain/errors';
 import { isJobName, JOBS, QUEUES } from './jobs/catalog';
@@ -46,6 +47,9 @@ export async function processJob(
   }
 }
 
+/** This process among the workers sharing the queues: host and pid. */
+export const WORKER_NAME = `${hostname()}:${process.pid}`;
+
 export function createWorkers(
   ctx: JobContext,
   options: QueueOptions & { concurrency: number; lockDurationMs?: number },
@@ -55,6 +59,9 @@ export function createWorkers(
       connection: options.connection,
       prefix: options.prefix,
       concurrency: options.concurrency,
+      // Recorded on every job it takes (`processedBy`): which process did what, when
+      // several workers share the queues.
+      name: WORKER_NAME,
       // A job whose worker died is taken again once its lock lapses.
       ...(options.lockDurationMs
         ? { lockDuration: options.lockDurationMs, stalledInterval: options.lockDurationMs }

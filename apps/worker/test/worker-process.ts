@@ -8,8 +8,12 @@ import { testEnv } from './env';
  * stopped with SIGTERM (then SIGKILL), its output kept for failure messages.
  */
 export interface WorkerProcess {
+  pid: number;
   output(): string;
+  /** SIGTERM, then SIGKILL after 10 s; resolves when it has exited. */
   stop(): Promise<void>;
+  /** Resolves with the exit code once the process has exited (by itself or stopped). */
+  exited: Promise<number | null>;
 }
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -33,10 +37,10 @@ export async function startWorkerProcess(
   const pid = child.pid!;
   let output = '';
   let exited = false;
-  const exit = new Promise<void>((resolve) =>
-    child.once('exit', () => {
+  const exit = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
       exited = true;
-      resolve();
+      resolve(code);
     }),
   );
   const kill = (signal: NodeJS.Signals) => {
@@ -69,6 +73,8 @@ export async function startWorkerProcess(
     });
   });
   return {
+    pid,
+    exited: exit,
     output: () => output,
     async stop() {
       if (exited) return;

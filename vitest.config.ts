@@ -30,6 +30,18 @@ export default defineConfig({
           testTimeout: 30_000,
         },
       },
+      // Deployment files (compose, Dockerfiles, systemd units, install.sh, env examples)
+      // checked against the apps' env.ts; the licence inventory against the lockfile.
+      {
+        test: {
+          name: '@anh/deploy',
+          root: 'deploy',
+          include: ['**/*.test.ts'],
+          exclude: ['dist/**', 'node_modules/**'],
+          testTimeout: 120_000,
+          hookTimeout: 60_000,
+        },
+      },
     ],
   },
 });

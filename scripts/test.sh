@@ -13,7 +13,7 @@ reason=""
 if [ ! -f "$build_id" ]; then
   reason="$build_id is missing"
 else
-  sources=(apps/web/src apps/web/next.config.ts apps/web/tailwind.config.ts apps/web/postcss.config.mjs packages/*/src apps/worker/src)
+  sources=(apps/web/src apps/web/scripts apps/web/next.config.ts apps/web/tailwind.config.ts apps/web/postcss.config.mjs packages/*/src apps/worker/src)
   [ -d apps/web/public ] && sources+=(apps/web/public)
   newer="$(find "${sources[@]}" -newer "$build_id" -print -quit)"
   [ -n "$newer" ] && reason="$newer is newer than the last build"

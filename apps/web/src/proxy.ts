@@ -66,6 +66,7 @@ function contentSecurityPolicy(
     `base-uri 'self'`,
     `form-action 'self'`,
     `object-src 'none'`,
+    // The field app: its service worker (/sw.js) and web app manifest, both our own.
     `worker-src 'self'`,
     `manifest-src 'self'`,
   ];
@@ -78,9 +79,10 @@ export const config = {
   matcher: [
     {
       // Pages only: not the API routes (machines and JSON), Next's static files and image
-      // optimizer, nor the favicon, the web app manifest, robots.txt or a service worker.
+      // optimizer, nor the favicon, the web app manifest and its icons, robots.txt or the
+      // service worker. (/offline is a page: it gets the policy like any other.)
       source:
-        '/((?!api/|_next/static|_next/image|favicon\\.ico|manifest\\.webmanifest|robots\\.txt|sitemap\\.xml|sw\\.js).*)',
+        '/((?!api/|_next/static|_next/image|favicon\\.ico|manifest\\.webmanifest|icons/|robots\\.txt|sitemap\\.xml|sw\\.js).*)',
       // Link prefetches carry no HTML to protect (as Next's guide recommends).
       missing: [
         { type: 'header', key: 'next-router-prefetch' },

@@ -202,6 +202,20 @@ describe(
         await expect
           .poll(() => map.getByRole('status').textContent())
           .toContain('plc1/modbus/1/holding/102');
+        // An IEC 104 source: the standard's defaults shown; its tags ask for CA, IOA and kind.
+        await source.getByLabel(t.sourceType).selectOption('iec104');
+        expect(await source.getByLabel(t.port, { exact: true }).inputValue()).toBe('2404');
+        expect(await source.getByLabel(t.iec104Settings.k, { exact: true }).inputValue()).toBe(
+          '12',
+        );
+        await fill(page, t.saveSource, { [t.sourceId]: 'rtu1', [t.host]: '192.0.2.20' });
+        await source.getByRole('button', { name: t.saveSource }).click();
+        await page.getByText('rtu1 · iec104 · 192.0.2.20:2404').waitFor();
+        await map.getByLabel(t.sourceId).selectOption('rtu1');
+        await map.getByLabel(t.ioa, { exact: true }).waitFor();
+        expect(await map.getByLabel(t.iec104Type).inputValue()).toBe('float');
+        expect(await map.getByLabel(t.register).count()).toBe(0);
+        await screenshot(page, 'onboarding-3b-iec104-phone');
 
         // 6. The configuration file, downloaded: the connector's own loader accepts it.
         await page.getByRole('link', { name: t.nav.connectors }).click();
@@ -226,6 +240,15 @@ describe(
             type: 'modbus-tcp',
             host: '192.0.2.10',
             port: 502,
+          }),
+          expect.objectContaining({
+            id: 'rtu1',
+            type: 'iec104',
+            host: '192.0.2.20',
+            port: 2404,
+            k: 12,
+            w: 8,
+            interrogationIntervalMs: 900_000,
           }),
         ]);
         expect(

@@ -67,6 +67,10 @@ function silenceIdleErrors(pool: pg.Pool): pg.Pool {
   // An idle client that loses its server emits 'error' on the pool; without a listener
   // Node would crash the process. The next checkout opens a fresh connection instead.
   pool.on('error', () => undefined);
+  // A CHECKED-OUT client whose server goes away (a failover, a restart mid-COPY) emits
+  // 'error' on itself: without a listener that too ends the process. The query in flight
+  // still rejects, so the caller sees the failure; the broken client is not reused.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return pool;
 }
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { z } from 'zod';
 import type { Database } from '@anh/db';
+import { AppError } from '@anh/domain/errors';
 import { loadVariableIds, retentionCutoff, storeBatch, type StoredBatch } from '@anh/db/telemetry';
 import { UPLOAD_CONTRACT_VERSION, type UploadBatch } from '@anh/domain/upload';
 import {
@@ -22,6 +23,12 @@ const NO_CONNECTOR = '00000000-0000-0000-0000-000000000000';
 
 export const manualReadingsSchema = z.object({
   kind: z.enum(MANUAL_KINDS),
+  /**
+   * Made on the phone when the reading is entered and kept with it while it waits for a
+   * network: it becomes the batch id, so a replay (Background Sync, the page coming back
+   * online, a lost response) is recognised and stores nothing twice.
+   */
+  idempotencyKey: z.uuid().optional(),
   note: z.string().trim().max(500).optional(),
   readings: z
     .array(
@@ -40,18 +47,40 @@ export const manualReadingsSchema = z.object({
 // Not strict: tRPC hands every input parser the whole input (tenantSlug included).
 export type ManualReadings = z.infer<typeof manualReadingsSchema>;
 
+/** A reading whose (variable, time) already held another value: the first one stays. */
+export interface ManualConflict {
+  variableId: string;
+  ts: string;
+  /** What this request sent. */
+  value: number;
+  /** What is stored (null: the source sent no value). */
+  storedValue: number | null;
+  storedOrigin: 'connector' | 'manual';
+}
+
+export interface ManualOutcome {
+  batchId: string;
+  samples: number;
+  /** Samples this batch added (by the first delivery, when this one is a replay). */
+  stored: number;
+  /** The idempotency key was seen before: this is the first delivery's outcome, nothing stored now. */
+  replay: boolean;
+  conflicts: ManualConflict[];
+}
+
 export async function storeManualReadings(
   db: Database,
   tenantId: string,
   authorId: string,
   input: ManualReadings,
   options: { nowMs: number; retentionMonths: number },
-): Promise<StoredBatch & { batchId: string }> {
+): Promise<ManualOutcome> {
   const batch: UploadBatch = {
     contract: UPLOAD_CONTRACT_VERSION,
-    batchId: randomUUID(),
+    batchId: input.idempotencyKey ?? randomUUID(),
     connectorId: NO_CONNECTOR,
     sequence: 0,
+    // Left out of the digest (upload-body.ts), so a replay hours later is the same content.
     createdAt: new Date(options.nowMs).toISOString(),
     samples: input.readings.map((r) => ({
       binding: r.variableId,
@@ -74,16 +103,87 @@ export async function storeManualReadings(
     },
     times,
   );
-  const stored = await storeBatch(db, tenantId, {
-    batch,
-    times,
-    digest,
-    origin: 'manual',
-    authorId,
-    manualKind: input.kind,
-    ...(input.note ? { note: input.note } : {}),
-    body: gzipSync(json, { level: 1 }),
-    bodyFormat: 'json',
+  const note = input.note ? input.note : undefined;
+  // storeBatch: a batch id seen before with the same samples changes nothing and answers
+  // `duplicate`; with other samples it is a CONFLICT. Concurrent replays of one key wait
+  // on the batch id's unique index, so only one of them inserts.
+  const reused = () =>
+    new AppError(
+      'CONFLICT',
+      'Esa clave de idempotencia ya se usó para otra lectura / that idempotency key was already used for another reading',
+      { details: { batchId: batch.batchId } },
+    );
+  let stored: StoredBatch;
+  try {
+    stored = await storeBatch(db, tenantId, {
+      batch,
+      times,
+      digest,
+      origin: 'manual',
+      authorId,
+      manualKind: input.kind,
+      ...(note ? { note } : {}),
+      body: gzipSync(json, { level: 1 }),
+      bodyFormat: 'json',
+    });
+  } catch (error) {
+    if (input.idempotencyKey && error instanceof AppError && error.code === 'CONFLICT')
+      throw reused();
+    throw error;
+  }
+  return db.withTenantClient(tenantId, async (client) => {
+    if (stored.duplicate) {
+      // The digest covers the samples only: the rest of what the key stood for must match
+      // too, or the key was reused (by another person, or for another reading).
+      const { rows } = await client.query<{
+        author_id: string | null;
+        manual_kind: string | null;
+        note: string | null;
+      }>('SELECT author_id, manual_kind, note FROM ingest_batches WHERE seq = $1', [stored.seq]);
+      const first = rows[0];
+      if (
+        !first ||
+        first.author_id !== authorId ||
+        first.manual_kind !== input.kind ||
+        (first.note ?? undefined) !== note
+      )
+        throw reused();
+    }
+    // The samples' primary key kept the first value of each (variable, time): any reading
+    // whose stored value differs was not taken. Computed from what is stored, so a replay
+    // answers the same conflicts as the first delivery.
+    const { rows } = await client.query<{
+      i: string;
+      stored_value: number | null;
+      origin: 'connector' | 'manual';
+    }>(
+      `SELECT u.i, s.value AS stored_value, b.origin
+         FROM unnest($1::uuid[], $2::timestamptz[], $3::float8[]) WITH ORDINALITY AS u(v, t, x, i)
+         JOIN samples s ON s.variable_id = u.v AND s.ts = u.t
+         JOIN ingest_batches b ON b.seq = s.batch_seq
+        WHERE s.value IS DISTINCT FROM u.x
+        ORDER BY u.i`,
+      [
+        batch.samples.map((s) => s.binding),
+        batch.samples.map((s) => s.ts),
+        batch.samples.map((s) => s.value),
+      ],
+    );
+    return {
+      batchId: batch.batchId,
+      samples: stored.samples,
+      stored: stored.stored,
+      replay: stored.duplicate,
+      conflicts: rows.map((row) => {
+        const sample = batch.samples[Number(row.i) - 1]!;
+        return {
+          variableId: sample.binding,
+          ts: sample.ts,
+          value: sample.value!,
+          storedValue: row.stored_value,
+          storedOrigin: row.origin,
+        };
+      }),
+    };
   });
-  return { ...stored, batchId: batch.batchId };
 }

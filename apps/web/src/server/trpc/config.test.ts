@@ -334,6 +334,100 @@ describe('configuring a field', () => {
     ]);
   });
 
+  it('maps a variable to an IEC 104 source; both come back in the exported file', async () => {
+    const tenantSlug = acme.slug;
+    const wht = (
+      await caller().config.addVariable({
+        tenantSlug,
+        pointId,
+        code: 'wellhead_temperature',
+        unit: 'degF',
+      })
+    ).id;
+    const rtu = {
+      id: 'rtu1',
+      type: 'iec104' as const,
+      host: '192.0.2.20',
+      port: 2404,
+      k: 12,
+      w: 8,
+      t1Ms: 15_000,
+      t2Ms: 10_000,
+      interrogationIntervalMs: 600_000,
+      timeOffsetMinutes: -300,
+    };
+    // The standard's own checks between the link parameters.
+    const badWindow = await errorOf(
+      caller().connectors.saveSource({ tenantSlug, connectorId, source: { ...rtu, w: 13 } }),
+    );
+    expect(badWindow.code).toBe('BAD_REQUEST');
+    await caller().connectors.saveSource({ tenantSlug, connectorId, source: rtu });
+    const saved = await caller().connectors.saveMapping({
+      tenantSlug,
+      connectorId,
+      variableId: wht,
+      sourceId: 'rtu1',
+      address: { iec104: { ca: 1, ioa: 1001, type: 'float' } },
+    });
+    expect(saved.tagKey).toBe('rtu1/iec104/1/1001');
+    // One information object feeds one variable, whatever kind it is read as.
+    const duplicate = await errorOf(
+      caller().connectors.saveMapping({
+        tenantSlug,
+        connectorId,
+        variableId: chp,
+        sourceId: 'rtu1',
+        address: { iec104: { ca: 1, ioa: 1001, type: 'scaled' } },
+      }),
+    );
+    expect(duplicate.code).toBe('CONFLICT');
+
+    const file = await caller().connectors.downloadConfig({ tenantSlug, connectorId });
+    const document = parse(file.yaml) as {
+      sources: Array<{ id: string }>;
+      tags: Array<{ source: string; binding: string }>;
+    };
+    expect(document.sources.find((s) => s.id === 'rtu1')).toEqual({
+      ...rtu,
+      originatorAddress: 0,
+      t0Ms: 30_000,
+      t3Ms: 20_000,
+      counterInterrogationIntervalMs: 0,
+      clockSyncIntervalMs: 0,
+    });
+    expect(document.tags.find((tag) => tag.source === 'rtu1')).toEqual({
+      source: 'rtu1',
+      binding: wht,
+      point: 'RUB-001',
+      variable: 'wellhead_temperature',
+      unit: 'degF',
+      scale: 1,
+      offset: 0,
+      iec104: { ca: 1, ioa: 1001, type: 'float' },
+    });
+    // The real connector's loader accepts it (an iec104 tag on an iec104 source).
+    const checked = parseConfig(file.yaml);
+    if (!checked.ok) throw new Error(JSON.stringify(checked.problems));
+    expect(checked.config.tags.find((tag) => tag.binding === wht)?.iec104).toEqual({
+      ca: 1,
+      ioa: 1001,
+      type: 'float',
+    });
+
+    // The same file imported back changes nothing.
+    expect(
+      await caller().connectors.importConfig({ tenantSlug, connectorId, yaml: file.yaml }),
+    ).toEqual({ sources: 2, tags: 3 });
+    const detail = await caller().connectors.detail({ tenantSlug, connectorId });
+    expect(detail.sources.find((s) => s.id === 'rtu1')).toEqual(
+      document.sources.find((s) => s.id === 'rtu1'),
+    );
+    expect(detail.mappings.find((m) => m.variableId === wht)).toMatchObject({
+      tagKey: 'rtu1/iec104/1/1001',
+      address: { iec104: { ca: 1, ioa: 1001, type: 'float' } },
+    });
+  });
+
   it('audits every change with who, before and after', async () => {
     const { db } = testDb();
     await caller().config.updateSite({

@@ -3,8 +3,9 @@ import type { ReactNode } from 'react';
 import { CompanySwitch } from '~/components/company-switch';
 import { LanguageSwitch } from '~/components/language-switch';
 import { LiveAlerts } from '~/components/live-alerts';
+import { SignOutButton } from '~/components/sign-out-button';
+import { fieldDictionary } from '~/lib/i18n-field';
 import { tenantPage } from '~/server/page-context';
-import { SignOutButton } from './sign-out-button';
 
 export default async function TenantLayout({
   children,
@@ -18,6 +19,7 @@ export default async function TenantLayout({
   const base = `/t/${slug}`;
   const links = [
     { href: base, label: t.nav.home, show: true },
+    { href: `${base}/campo`, label: fieldDictionary(locale).nav, show: true },
     { href: `${base}/estaciones`, label: t.nav.sites, show: true },
     { href: `${base}/conectores`, label: t.nav.connectors, show: can('connectors.list') },
     { href: `${base}/entrega`, label: t.nav.delivery, show: can('delivery.settings') },
@@ -34,7 +36,7 @@ export default async function TenantLayout({
           <CompanySwitch current={slug} companies={tenants} label={t.switchCompany} />
           <LanguageSwitch locale={locale} signedIn />
           <Link href="/cuenta">{t.account}</Link>
-          <SignOutButton label={t.signOut} />
+          <SignOutButton label={t.signOut} tenantSlug={slug} />
         </span>
       </header>
       <nav className="tabs" aria-label={t.appName}>

@@ -1,18 +1,26 @@
 'use client';
 
 import { useState } from 'react';
-import type { SourceConfig, ModbusType } from '@anh/domain/connector-config';
+import type { SourceConfig } from '@anh/domain/connector-config';
 import type { TagAddress } from '@anh/domain/tag-mapping';
-import {
-  ActionForm,
-  FormProblem,
-  optionalNumber,
-  requiredNumber,
-  text,
-} from '~/components/action-form';
+import { ActionForm, FormProblem, optionalNumber, text } from '~/components/action-form';
 import { downloadText } from '~/components/download';
-import { dictionary, type Locale } from '~/lib/i18n';
+import { dictionary, type Dictionary, type Locale } from '~/lib/i18n';
 import { errorMessages, trpc } from '~/lib/trpc';
+import {
+  addressKindOf,
+  DEFAULT_IEC104_KIND,
+  FORM_SOURCE_TYPES,
+  IEC104_DEFAULTS,
+  IEC104_SETTINGS,
+  IEC104_TYPES,
+  MODBUS_TYPES,
+  readAddress,
+  readSource,
+  sourceSummary,
+  type AddressKind,
+  type FormSourceType,
+} from './source-form';
 
 interface Mapping {
   variableId: string;
@@ -21,6 +29,7 @@ interface Mapping {
   tagKey: string;
   scale: number;
   offset: number;
+  address?: TagAddress;
 }
 interface Variable {
   id: string;
@@ -29,17 +38,6 @@ interface Variable {
   pointCode: string;
   siteCode: string;
 }
-
-const MODBUS_TYPES: ModbusType[] = [
-  'float32',
-  'float64',
-  'int16',
-  'uint16',
-  'int32',
-  'uint32',
-  'bool',
-];
-type SourceType = SourceConfig['type'];
 
 export function MappingEditor({
   slug,
@@ -59,7 +57,7 @@ export function MappingEditor({
   variables: Variable[];
 }) {
   const t = dictionary(locale);
-  const [sourceType, setSourceType] = useState<SourceType>('modbus-tcp');
+  const [sourceType, setSourceType] = useState<FormSourceType>('modbus-tcp');
   const [mapSource, setMapSource] = useState(sources[0]?.id ?? '');
   const [problems, setProblems] = useState<string[]>([]);
   const mappingOf = new Map(mappings.map((m) => [m.variableId, m]));
@@ -72,17 +70,11 @@ export function MappingEditor({
         <ul>
           {sources.map((s) => (
             <li key={s.id}>
-              <strong>{s.id}</strong> · {s.type} ·{' '}
-              {'host' in s
-                ? `${s.host}:${s.port}`
-                : 'endpoint' in s
-                  ? s.endpoint
-                  : 'url' in s
-                    ? s.url
-                    : ''}
+              <strong>{s.id}</strong> · {s.type} · {sourceSummary(s)}
             </li>
           ))}
         </ul>
+        {editable && sourceType === 'iec104' && <p className="muted">{t.iec104Intro}</p>}
         {editable && (
           <ActionForm
             locale={locale}
@@ -90,27 +82,9 @@ export function MappingEditor({
             submitLabel={t.saveSource}
             className="inline-form"
             action={async (form) => {
-              const id = text(form, 'id');
-              const source: SourceConfig =
-                sourceType === 'modbus-tcp'
-                  ? {
-                      id,
-                      type: 'modbus-tcp',
-                      host: text(form, 'host'),
-                      port: requiredNumber(form, 'port', t.port, locale),
-                      intervalMs: 1000,
-                      timeoutMs: 1000,
-                      maxGap: 8,
-                    }
-                  : sourceType === 'opcua'
-                    ? ({
-                        id,
-                        type: 'opcua',
-                        endpoint: text(form, 'endpoint'),
-                      } as SourceConfig)
-                    : ({ id, type: 'mqtt', url: text(form, 'url') } as SourceConfig);
+              const source = readSource(form, sourceType, t, locale);
               await trpc.connectors.saveSource.mutate({ tenantSlug: slug, connectorId, source });
-              setMapSource(id);
+              setMapSource(source.id);
             }}
           >
             <label>
@@ -122,37 +96,17 @@ export function MappingEditor({
               <select
                 name="type"
                 value={sourceType}
-                onChange={(e) => setSourceType(e.target.value as SourceType)}
+                onChange={(e) => setSourceType(e.target.value as FormSourceType)}
               >
-                <option value="modbus-tcp">Modbus TCP</option>
-                <option value="opcua">OPC UA</option>
-                <option value="mqtt">MQTT</option>
+                {FORM_SOURCE_TYPES.map((option) => (
+                  <option key={option.type} value={option.type}>
+                    {option.label}
+                  </option>
+                ))}
               </select>
             </label>
-            {sourceType === 'modbus-tcp' && (
-              <>
-                <label>
-                  {t.host}
-                  <input name="host" required placeholder="192.168.1.10" />
-                </label>
-                <label>
-                  {t.port}
-                  <input name="port" inputMode="numeric" defaultValue="502" />
-                </label>
-              </>
-            )}
-            {sourceType === 'opcua' && (
-              <label>
-                {t.endpoint}
-                <input name="endpoint" required placeholder="opc.tcp://192.168.1.20:4840" />
-              </label>
-            )}
-            {sourceType === 'mqtt' && (
-              <label>
-                {t.brokerUrl}
-                <input name="url" required placeholder="mqtt://192.168.1.30:1883" />
-              </label>
-            )}
+            {/* Remounted per protocol: no value typed for one is kept for another. */}
+            <SourceFields key={sourceType} type={sourceType} t={t} />
           </ActionForm>
         )}
       </section>
@@ -184,6 +138,7 @@ export function MappingEditor({
                       {m ? (
                         <code>
                           {m.tagKey}
+                          {m.address && 'iec104' in m.address ? ` (${m.address.iec104.type})` : ''}
                           {elsewhere ? ' *' : ''}
                         </code>
                       ) : (
@@ -227,23 +182,7 @@ export function MappingEditor({
             reset={false}
             action={async (form) => {
               if (!chosenSource) throw new FormProblem(t.sourcesTitle);
-              let address: TagAddress;
-              if (chosenSource.type === 'opcua')
-                address = { opcua: { nodeId: text(form, 'nodeId') } };
-              else if (chosenSource.type === 'mqtt') {
-                const field = text(form, 'field');
-                address = { mqtt: { topic: text(form, 'topic'), ...(field ? { field } : {}) } };
-              } else
-                address = {
-                  modbus: {
-                    unit: 1,
-                    table: 'holding',
-                    address: requiredNumber(form, 'register', t.register, locale),
-                    type: text(form, 'modbusType') as ModbusType,
-                    byteOrder: 'BE',
-                    wordOrder: 'BE',
-                  },
-                };
+              const address = readAddress(form, addressKindOf(chosenSource.type), t, locale);
               const saved = await trpc.connectors.saveMapping.mutate({
                 tenantSlug: slug,
                 connectorId,
@@ -280,37 +219,13 @@ export function MappingEditor({
                 ))}
               </select>
             </label>
-            {chosenSource?.type === 'opcua' ? (
-              <label>
-                {t.nodeId}
-                <input name="nodeId" required placeholder="ns=2;s=FT101.PV" />
-              </label>
-            ) : chosenSource?.type === 'mqtt' ? (
-              <>
-                <label>
-                  {t.topic}
-                  <input name="topic" required />
-                </label>
-                <label>
-                  {t.jsonField} <span className="muted">({t.optional})</span>
-                  <input name="field" />
-                </label>
-              </>
-            ) : (
-              <>
-                <label>
-                  {t.register}
-                  <input name="register" inputMode="numeric" required />
-                </label>
-                <label>
-                  {t.modbusType}
-                  <select name="modbusType" defaultValue="float32">
-                    {MODBUS_TYPES.map((m) => (
-                      <option key={m}>{m}</option>
-                    ))}
-                  </select>
-                </label>
-              </>
+            {chosenSource && (
+              <AddressFields
+                // A new set of inputs per source: nothing typed for one protocol is sent for another.
+                key={chosenSource.id}
+                kind={addressKindOf(chosenSource.type)}
+                t={t}
+              />
             )}
             <label>
               {t.scale}
@@ -365,4 +280,134 @@ export function MappingEditor({
       )}
     </>
   );
+}
+
+/** The fields of the source form for one protocol. */
+function SourceFields({ type, t }: { type: FormSourceType; t: Dictionary }) {
+  switch (type) {
+    case 'modbus-tcp':
+      return (
+        <>
+          <label>
+            {t.host}
+            <input name="host" required placeholder="192.168.1.10" />
+          </label>
+          <label>
+            {t.port}
+            <input name="port" inputMode="numeric" defaultValue="502" />
+          </label>
+        </>
+      );
+    case 'opcua':
+      return (
+        <label>
+          {t.endpoint}
+          <input name="endpoint" required placeholder="opc.tcp://192.168.1.20:4840" />
+        </label>
+      );
+    case 'mqtt':
+      return (
+        <label>
+          {t.brokerUrl}
+          <input name="url" required placeholder="mqtt://192.168.1.30:1883" />
+        </label>
+      );
+    case 'iec104':
+      return (
+        <>
+          <label>
+            {t.host}
+            <input name="host" required placeholder="192.168.1.40" />
+          </label>
+          <label>
+            {t.port}
+            <input name="port" inputMode="numeric" defaultValue={IEC104_DEFAULTS.port} />
+          </label>
+          {IEC104_SETTINGS.map((setting) => (
+            <label key={setting}>
+              {t.iec104Settings[setting]}
+              <input
+                name={setting}
+                inputMode={setting === 'timeOffsetMinutes' ? 'text' : 'numeric'}
+                defaultValue={IEC104_DEFAULTS[setting]}
+              />
+            </label>
+          ))}
+        </>
+      );
+    default: {
+      const unknown: never = type;
+      return unknown;
+    }
+  }
+}
+
+/** The address fields of the mapping form for the chosen source's protocol. */
+function AddressFields({ kind, t }: { kind: AddressKind; t: Dictionary }) {
+  switch (kind) {
+    case 'opcua':
+      return (
+        <label>
+          {t.nodeId}
+          <input name="nodeId" required placeholder="ns=2;s=FT101.PV" />
+        </label>
+      );
+    case 'mqtt':
+      return (
+        <>
+          <label>
+            {t.topic}
+            <input name="topic" required />
+          </label>
+          <label>
+            {t.jsonField} <span className="muted">({t.optional})</span>
+            <input name="field" />
+          </label>
+        </>
+      );
+    case 'modbus':
+      return (
+        <>
+          <label>
+            {t.register}
+            <input name="register" inputMode="numeric" required />
+          </label>
+          <label>
+            {t.modbusType}
+            <select name="modbusType" defaultValue="float32">
+              {MODBUS_TYPES.map((m) => (
+                <option key={m}>{m}</option>
+              ))}
+            </select>
+          </label>
+        </>
+      );
+    case 'iec104':
+      return (
+        <>
+          <label>
+            {t.commonAddress}
+            <input name="ca" inputMode="numeric" required defaultValue="1" />
+          </label>
+          <label>
+            {t.ioa}
+            <input name="ioa" inputMode="numeric" required />
+          </label>
+          <label>
+            {t.iec104Type}
+            <select name="iec104Type" defaultValue={DEFAULT_IEC104_KIND}>
+              {IEC104_TYPES.map((kind) => (
+                <option key={kind} value={kind}>
+                  {t.iec104Types[kind]}
+                </option>
+              ))}
+            </select>
+          </label>
+        </>
+      );
+    default: {
+      const unknown: never = kind;
+      return unknown;
+    }
+  }
 }

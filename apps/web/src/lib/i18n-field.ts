@@ -1,0 +1,201 @@
+import type { Locale } from './i18n';
+
+/**
+ * The field app's words (the phone page, the offline page, the installed app's name),
+ * Spanish first. Kept apart from i18n.ts like the dashboard's: one screen, one file, and
+ * small enough for the offline page to carry both languages.
+ */
+const es = {
+  nav: 'Campo',
+  title: 'Campo',
+  app: {
+    name: 'ANH Smart Reporter — Campo',
+    shortName: 'ANH Campo',
+    description:
+      'Pozos y tanques, alertas y lecturas manuales desde el teléfono, también sin señal.',
+  },
+  offline: {
+    title: 'Sin conexión',
+    body: 'Este teléfono no tiene conexión y esta página no se había abierto antes aquí.',
+    queued:
+      'Las lecturas que ingresó quedan guardadas en el teléfono y se envían solas cuando vuelva la señal.',
+    retry: 'Reintentar',
+    home: 'Ir al inicio',
+  },
+  online: 'En línea',
+  offlineBanner: 'Sin conexión: ve los últimos datos que cargó este teléfono.',
+  dataAsOf: (when: string) => `Datos de ${when}`,
+  refresh: 'Actualizar',
+  site: 'Estación',
+  allSites: 'Todas las estaciones',
+  alerts: 'Alertas',
+  noAlerts: 'Sin alertas abiertas.',
+  severity: { critical: 'Crítica', warning: 'Advertencia', info: 'Informativa' } as Record<
+    string,
+    string
+  >,
+  occurrences: (n: number) => (n === 1 ? '1 vez' : `${n} veces`),
+  raised: 'Desde',
+  acknowledge: 'Reconocer',
+  acknowledgeComment: 'Comentario (opcional)',
+  acknowledged: 'Reconocida',
+  acknowledgeNeedsNetwork: 'Para reconocer una alerta se necesita conexión.',
+  wells: 'Pozos',
+  tanks: 'Tanques',
+  noPoints: 'No hay pozos ni tanques registrados.',
+  status: {
+    alert: 'Con alerta',
+    stale: 'Datos atrasados',
+    ok: 'Al día',
+    noData: 'Sin datos',
+  },
+  open: 'Abierto',
+  shut: 'Cerrado',
+  lastData: 'Último dato',
+  ago: (age: string) => `hace ${age}`,
+  noValue: 'sin datos',
+  newReading: 'Nueva lectura manual',
+  kind: 'Tipo de lectura',
+  kinds: {
+    tank_gauging: 'Aforo de tanque',
+    lab_bsw: 'BSW de laboratorio',
+    meter_ticket: 'Tiquete de medidor',
+    other: 'Otra',
+  },
+  point: 'Punto',
+  variable: 'Variable',
+  value: 'Valor',
+  when: 'Fecha y hora (Bogotá)',
+  note: 'Nota (opcional)',
+  saveReading: 'Guardar lectura',
+  choose: 'Elija…',
+  missing: (what: string) => `${what}: obligatorio`,
+  notANumber: (what: string) => `${what}: no es un número`,
+  savedOffline: 'Guardada en el teléfono: se enviará cuando vuelva la conexión.',
+  savedSending: 'Guardada en el teléfono; enviando…',
+  queueTitle: 'Lecturas de este teléfono',
+  queueEmpty: 'Aún no ha ingresado lecturas en este teléfono.',
+  pendingCount: (n: number) =>
+    n === 1 ? '1 lectura pendiente de envío' : `${n} lecturas pendientes de envío`,
+  sendNow: 'Enviar ahora',
+  states: {
+    pending: 'Pendiente',
+    sent: 'Enviada',
+    conflict: 'Conflicto',
+    rejected: 'Rechazada',
+  },
+  entered: 'Ingresada',
+  sentAt: 'Enviada',
+  replayed: 'el servidor ya la tenía: no se guardó dos veces',
+  conflictDetail: (sent: string, stored: string, origin: string) =>
+    `Se envió ${sent}, pero para esa hora ya había ${stored} (${origin}): se conservó el valor anterior.`,
+  origins: { connector: 'del conector', manual: 'lectura manual' },
+  signInToSend: 'Inicie sesión para enviar las lecturas pendientes.',
+  push: {
+    enable: 'Activar notificaciones',
+    disable: 'Desactivar notificaciones',
+    enabled: 'Las alertas llegan a este teléfono aunque la aplicación esté cerrada.',
+    blocked:
+      'Las notificaciones están bloqueadas para este sitio: permítalas en los ajustes del navegador.',
+    failed: 'No se pudieron activar las notificaciones en este teléfono.',
+    needsNetwork: 'Se necesita conexión para activar o desactivar las notificaciones.',
+  },
+};
+
+type FieldDictionary = typeof es;
+
+const en: FieldDictionary = {
+  nav: 'Field',
+  title: 'Field',
+  app: {
+    name: 'ANH Smart Reporter — Field',
+    shortName: 'ANH Field',
+    description: 'Wells and tanks, alerts and manual readings from the phone, even without signal.',
+  },
+  offline: {
+    title: 'Offline',
+    body: 'This phone has no connection and this page had not been opened here before.',
+    queued:
+      'Readings you entered are kept on the phone and are sent on their own when the signal returns.',
+    retry: 'Try again',
+    home: 'Go to the start page',
+  },
+  online: 'Online',
+  offlineBanner: 'Offline: you see the last data this phone loaded.',
+  dataAsOf: (when: string) => `Data as of ${when}`,
+  refresh: 'Refresh',
+  site: 'Site',
+  allSites: 'All sites',
+  alerts: 'Alerts',
+  noAlerts: 'No open alerts.',
+  severity: { critical: 'Critical', warning: 'Warning', info: 'Information' },
+  occurrences: (n: number) => (n === 1 ? 'once' : `${n} times`),
+  raised: 'Since',
+  acknowledge: 'Acknowledge',
+  acknowledgeComment: 'Comment (optional)',
+  acknowledged: 'Acknowledged',
+  acknowledgeNeedsNetwork: 'Acknowledging an alert needs a connection.',
+  wells: 'Wells',
+  tanks: 'Tanks',
+  noPoints: 'No wells or tanks are registered.',
+  status: {
+    alert: 'Alert',
+    stale: 'Data late',
+    ok: 'Up to date',
+    noData: 'No data',
+  },
+  open: 'Open',
+  shut: 'Shut in',
+  lastData: 'Last data',
+  ago: (age: string) => `${age} ago`,
+  noValue: 'no data',
+  newReading: 'New manual reading',
+  kind: 'Kind of reading',
+  kinds: {
+    tank_gauging: 'Tank gauging',
+    lab_bsw: 'Lab BSW',
+    meter_ticket: 'Meter ticket',
+    other: 'Other',
+  },
+  point: 'Point',
+  variable: 'Variable',
+  value: 'Value',
+  when: 'Date and time (Bogotá)',
+  note: 'Note (optional)',
+  saveReading: 'Save reading',
+  choose: 'Choose…',
+  missing: (what: string) => `${what}: required`,
+  notANumber: (what: string) => `${what}: not a number`,
+  savedOffline: 'Saved on the phone: it will be sent when the connection returns.',
+  savedSending: 'Saved on the phone; sending…',
+  queueTitle: 'Readings on this phone',
+  queueEmpty: 'No readings entered on this phone yet.',
+  pendingCount: (n: number) =>
+    n === 1 ? '1 reading waiting to be sent' : `${n} readings waiting to be sent`,
+  sendNow: 'Send now',
+  states: {
+    pending: 'Pending',
+    sent: 'Sent',
+    conflict: 'Conflict',
+    rejected: 'Rejected',
+  },
+  entered: 'Entered',
+  sentAt: 'Sent',
+  replayed: 'the server already had it: not stored twice',
+  conflictDetail: (sent: string, stored: string, origin: string) =>
+    `Sent ${sent}, but that time already held ${stored} (${origin}): the earlier value was kept.`,
+  origins: { connector: 'from the connector', manual: 'manual reading' },
+  signInToSend: 'Sign in to send the pending readings.',
+  push: {
+    enable: 'Enable notifications',
+    disable: 'Turn notifications off',
+    enabled: 'Alerts reach this phone even when the app is closed.',
+    blocked: 'Notifications are blocked for this site: allow them in the browser settings.',
+    failed: 'Notifications could not be enabled on this phone.',
+    needsNetwork: 'A connection is needed to turn notifications on or off.',
+  },
+};
+
+export function fieldDictionary(locale: Locale = 'es-CO'): FieldDictionary {
+  return locale === 'en' ? en : es;
+}

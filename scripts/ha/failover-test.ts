@@ -93,7 +93,7 @@ interface Ack {
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** The app's Database for one node, as the web app and the worker open theirs. */
-async function openApp(url: string, tenantRoleSecret: string, writers: number): Promise<Database> {
+function openApp(url: string, tenantRoleSecret: string, writers: number): Database {
   return createDatabase({
     url,
     tenantRoleSecret,
@@ -249,11 +249,7 @@ async function phase(input: {
     input.log(
       `${input.mode}: ${standby} promoted in ${failover.promoteMs} ms; pointing the app at it`,
     );
-    const promoted = await openApp(
-      cluster.url(standby, 'anh'),
-      input.tenantRoleSecret,
-      input.writers,
-    );
+    const promoted = openApp(cluster.url(standby, 'anh'), input.tenantRoleSecret, input.writers);
     input.opened.push(promoted);
     app.pointAt(promoted);
     const first = await writers.firstAck(app.generation, 60_000);
@@ -319,12 +315,12 @@ export async function runFailoverTest(options: FailoverRunOptions = {}): Promise
     await ensureDatabaseExists(url);
     await withConnection(url, (client) => migrateAll(client, tenantRoleSecret));
     const writers = options.writers ?? 4;
-    const seeding = await openApp(url, tenantRoleSecret, writers);
+    const seeding = openApp(url, tenantRoleSecret, writers);
     opened.push(seeding);
     const tenant = await seedTenant(seeding);
     await seedField(seeding, tenant.id, { wells: 1 });
     const bindings = await tenantBindings(seeding, tenant.id);
-    const app = new App(await openApp(url, tenantRoleSecret, writers));
+    const app = new App(openApp(url, tenantRoleSecret, writers));
     opened.push(app.db);
     const setupSeconds = round((performance.now() - started) / 1000);
 

@@ -8,6 +8,7 @@ import {
   type ConsoleMessage,
   type Page,
 } from 'playwright-core';
+import { dictionary, type Dictionary } from '~/lib/i18n';
 
 /**
  * Browser tests drive Debian's Chromium (`apt-get install chromium`, see
@@ -111,4 +112,24 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const path = `${SCREENSHOT_DIR}${name}.png`;
   await page.screenshot({ path, fullPage: true });
   return path;
+}
+
+/**
+ * Signs in through the login form (as a person does) in a new page of `context`, and
+ * waits for the company page it lands on. `words` are the login form's labels in the
+ * language the page is shown in.
+ */
+export async function signIn(
+  context: BrowserContext,
+  at: { url: string; email: string; password: string; words?: Dictionary },
+): Promise<Page> {
+  const words = at.words ?? dictionary();
+  const page = await context.newPage();
+  await page.goto(`${at.url}/login`);
+  const form = page.getByRole('form', { name: words.signIn });
+  await form.getByLabel(words.email, { exact: true }).fill(at.email);
+  await form.getByLabel(words.password, { exact: true }).fill(at.password);
+  await form.getByRole('button', { name: words.signIn }).click();
+  await page.waitForURL(/\/t\/[a-z0-9-]+$/);
+  return page;
 }

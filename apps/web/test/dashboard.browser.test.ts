@@ -13,6 +13,7 @@ import {
   newDesktopContext,
   newPhoneContext,
   screenshot,
+  signIn,
 } from './browser';
 import { startNextServer, type NextServer } from './next-server';
 
@@ -137,16 +138,8 @@ function totalizerRate(slots: HistorySlot[], dayStart: number): number | null {
   return (volume * 144) / covered;
 }
 
-async function signIn(context: BrowserContext, words = t): Promise<Page> {
-  const page = await context.newPage();
-  await page.goto(`${server.url}/login`);
-  const form = page.getByRole('form', { name: words.signIn });
-  await form.getByLabel(words.email, { exact: true }).fill(email);
-  await form.getByLabel(words.password, { exact: true }).fill(password);
-  await form.getByRole('button', { name: words.signIn }).click();
-  await page.waitForURL(/\/t\/[a-z0-9-]+$/);
-  return page;
-}
+const signInHere = (context: BrowserContext, words = t) =>
+  signIn(context, { url: server.url, email, password, words });
 
 async function metric(
   scope: Page | ReturnType<Page['locator']>,
@@ -229,7 +222,7 @@ describe('the production dashboard', { timeout: 180_000 }, () => {
     const context = await newDesktopContext(browser);
     const errors = collectErrors(context);
     try {
-      const page = await signIn(context);
+      const page = await signInHere(context);
       await checkDashboard(page, 20);
       // The forecast panels: a fitted method for each product (30 days of history).
       for (const product of ['oil', 'gas', 'water'])
@@ -246,7 +239,7 @@ describe('the production dashboard', { timeout: 180_000 }, () => {
     const context = await newPhoneContext(browser);
     const errors = collectErrors(context);
     try {
-      const page = await signIn(context);
+      const page = await signInHere(context);
       await checkDashboard(page, 5);
       const overflow = await page.evaluate(
         () => document.documentElement.scrollWidth - window.innerWidth,
@@ -264,7 +257,7 @@ describe('the production dashboard', { timeout: 180_000 }, () => {
     const errors = collectErrors(context);
     try {
       await context.addCookies([{ name: LOCALE_COOKIE, value: 'en', url: server.url }]);
-      const page = await signIn(context, dictionary('en'));
+      const page = await signInHere(context, dictionary('en'));
       expect(await page.locator('html').getAttribute('lang')).toBe('en');
       await page.getByRole('heading', { level: 1, name: 'Production' }).waitFor();
       shownLocale = 'en';
@@ -285,7 +278,7 @@ describe('the production dashboard', { timeout: 180_000 }, () => {
       const context = await open(browser);
       const errors = collectErrors(context);
       try {
-        const page = await signIn(context);
+        const page = await signInHere(context);
         const base = new URL(page.url()).pathname;
         const main = page.getByRole('main');
 

@@ -9,8 +9,7 @@ import { tenantBindings } from '@anh/db/test-fixtures';
 import type { VariableBinding } from '@anh/db/telemetry';
 import { variableByCode } from '@anh/domain/catalog';
 import { UPLOAD_CONTRACT_VERSION, type UploadBatch } from '@anh/domain/upload';
-import { dictionary } from '~/lib/i18n';
-import { collectErrors, launchBrowser, newPhoneContext, screenshot } from './browser';
+import { collectErrors, launchBrowser, newPhoneContext, screenshot, signIn } from './browser';
 import { freePort, startNextServer, type NextServer } from './next-server';
 import { startWorkerProcess, type WorkerProcess } from '@anh/worker/test-worker-process';
 
@@ -23,7 +22,6 @@ import { startWorkerProcess, type WorkerProcess } from '@anh/worker/test-worker-
  * meanwhile, and it is caught up when the connection returns.
  */
 const testDb = useTestDatabase();
-const t = dictionary();
 const password = 'clave-de-alertas-en-vivo';
 const TARGET_MS = 1000;
 
@@ -84,16 +82,8 @@ afterAll(async () => {
   await server?.stop();
 }, 30_000);
 
-async function signIn(context: BrowserContext): Promise<Page> {
-  const page = await context.newPage();
-  await page.goto(`${server.url}/login`);
-  const form = page.getByRole('form', { name: t.signIn });
-  await form.getByLabel(t.email, { exact: true }).fill(email);
-  await form.getByLabel(t.password, { exact: true }).fill(password);
-  await form.getByRole('button', { name: t.signIn }).click();
-  await page.waitForURL(/\/t\/[a-z0-9-]+$/);
-  return page;
-}
+const signInHere = (context: BrowserContext) =>
+  signIn(context, { url: server.url, email, password });
 
 /** One reading far beyond its physical range, as the connector would upload it. */
 async function uploadRejected(binding: VariableBinding): Promise<number> {
@@ -134,7 +124,7 @@ describe('live alerts on a phone', () => {
   it('an alert caused by an ingested batch reaches the page; latency printed', async () => {
     const context = await newPhoneContext(browser);
     const errors = collectErrors(context);
-    const page = await signIn(context);
+    const page = await signInHere(context);
     await page.locator('[data-live="on"]').waitFor({ timeout: 30_000 });
 
     const latencies: number[] = [];
@@ -169,7 +159,7 @@ describe('live alerts on a phone', () => {
 
   it('a phone that lost its connection catches up on the alert it missed', async () => {
     const context = await newPhoneContext(browser);
-    const page = await signIn(context);
+    const page = await signInHere(context);
     await page.locator('[data-live="on"]').waitFor({ timeout: 30_000 });
     // A new browser context is a new phone: no last seq yet, so it starts from now and
     // shows none of the first test's alerts.

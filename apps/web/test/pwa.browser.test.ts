@@ -10,7 +10,7 @@ import type { VariableBinding } from '@anh/db/telemetry';
 import { dictionary, LOCALE_COOKIE } from '~/lib/i18n';
 import { fieldDictionary } from '~/lib/i18n-field';
 import { storeManualReadings } from '~/server/ingest/manual';
-import { collectErrors, launchBrowser, newPhoneContext, screenshot } from './browser';
+import { collectErrors, launchBrowser, newPhoneContext, screenshot, signIn } from './browser';
 import { startNextServer, type NextServer } from './next-server';
 
 /**
@@ -262,19 +262,11 @@ beforeAll(async () => {
   relay.to(Number(new URL(server.url).port));
   context = await newPhoneContext(browser);
   errors = collectErrors(context, { ignore: [whileCut] });
-  page = await signIn(context);
+  page = await signInHere(context);
 }, 180_000);
 
-async function signIn(on: BrowserContext): Promise<Page> {
-  const opened = await on.newPage();
-  await opened.goto(`${relay.url}/login`);
-  const form = opened.getByRole('form', { name: t.signIn });
-  await form.getByLabel(t.email, { exact: true }).fill(operator.email);
-  await form.getByLabel(t.password, { exact: true }).fill(password);
-  await form.getByRole('button', { name: t.signIn }).click();
-  await opened.waitForURL(/\/t\/[a-z0-9-]+$/);
-  return opened;
-}
+const signInHere = (on: BrowserContext) =>
+  signIn(on, { url: relay.url, email: operator.email, password, words: t });
 
 afterAll(async () => {
   await context?.close();
@@ -540,7 +532,7 @@ describe('the field app on a phone', { timeout: 60_000 }, () => {
         delete (ServiceWorkerRegistration.prototype as { sync?: unknown }).sync;
     });
     try {
-      const phone = await signIn(iphone);
+      const phone = await signInHere(iphone);
       await phone.goto(phone.url() + '/campo');
       await phone.getByRole('heading', { level: 1, name: f.title }).waitFor();
       expect(

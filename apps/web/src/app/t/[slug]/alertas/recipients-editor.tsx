@@ -4,22 +4,13 @@ import { ActionForm, optionalNumber, text } from '~/components/action-form';
 import { dictionary, type Locale } from '~/lib/i18n';
 import { alertsDictionary } from '~/lib/i18n-alerts';
 import { trpc } from '~/lib/trpc';
+import type { RecipientRow } from '@anh/db/notifications';
+import { MEMBER_ROLES, type MemberRole } from '@anh/domain/tenancy';
 
-type Severity = 'info' | 'warning' | 'critical';
-type Role = 'admin' | 'engineer' | 'operator' | 'auditor';
-const ROLES: readonly Role[] = ['admin', 'engineer', 'operator', 'auditor'];
-interface Recipient {
-  id: string;
-  name: string;
-  channel: 'email' | 'sms';
-  address: string;
-  minSeverity: Severity;
-  quietFromHour: number | null;
-  quietToHour: number | null;
-  enabled: boolean;
-  roles: string[];
-  escalationOnly: boolean;
-}
+// Types only from the server side: nothing of @anh/db reaches the browser bundle.
+type Recipient = RecipientRow;
+type Severity = RecipientRow['minSeverity'];
+const ROLES = MEMBER_ROLES;
 
 export function RecipientsEditor({
   slug,
@@ -34,7 +25,7 @@ export function RecipientsEditor({
 }) {
   const t = dictionary(locale);
   const a = alertsDictionary(locale);
-  const roleName = (role: string) => t.roles[role as Role] ?? role;
+  const roleName = (role: string) => t.roles[role as MemberRole] ?? role;
   return (
     <>
       <section className="card">

@@ -25,6 +25,12 @@ export type NotificationSettings = z.infer<typeof notificationSettingsSchema>;
 export const pushEndpointSchema = z
   .string()
   .max(2048)
+  // The shape first (what push services hand out: https://host[:port]/path…; no user
+  // info), so input generators and readers see it; the URL parser has the last word.
+  .regex(
+    /^(https:\/\/[A-Za-z0-9.-]+|http:\/\/127\.0\.0\.1)(:\d{1,5})?(\/[\w.~%/?=&-]*)?$/,
+    'Dirección de notificaciones no válida (https) / invalid push endpoint (https)',
+  )
   .refine((value) => {
     let url: URL;
     try {
@@ -38,14 +44,18 @@ export const pushEndpointSchema = z
   }, 'Dirección de notificaciones no válida (https) / invalid push endpoint (https)');
 
 /** `bytes` bytes in base64url (padding allowed), checked by length: no Buffer in the browser. */
-const base64url = (bytes: number, what: string) =>
-  z
+const base64url = (bytes: number, what: string) => {
+  // The exact length in the pattern itself (not a refinement), so input generators can
+  // produce valid keys: ceil(4n/3) characters, then the padding to a multiple of 4.
+  const chars = Math.ceil((bytes * 4) / 3);
+  const padding = (4 - (chars % 4)) % 4;
+  return z
     .string()
-    .regex(/^[A-Za-z0-9_-]+={0,2}$/, `${what}: base64url`)
-    .refine(
-      (value) => Math.floor((value.replace(/=+$/, '').length * 3) / 4) === bytes,
-      `${what}: ${bytes} bytes`,
+    .regex(
+      new RegExp(`^[A-Za-z0-9_-]{${chars}}(={${padding}})?$`),
+      `${what}: ${bytes} bytes in base64url`,
     );
+};
 
 /** A subscription's keys, as the browser gives them. */
 export const pushKeysSchema = z

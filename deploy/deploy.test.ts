@@ -749,7 +749,7 @@ describe('the server bundle (deploy/bundle.ts) the images and the release run', 
       for (let i = 0; i < 120 && health === undefined; i++) {
         await new Promise((r) => setTimeout(r, 250));
         if (child.exitCode !== null) break;
-        health = await fetch(`http://127.0.0.1:${port}/health`)
+        health = await fetch(`http://127.0.0.1:${port}/ready`)
           .then((r) => (r.ok ? r.json() : undefined))
           .catch(() => undefined);
       }

@@ -6,11 +6,12 @@
 import { z } from 'zod';
 import { formatProblems, loadConfigFile } from './config/load';
 import { readConnectorEnv } from './env';
+import { createLogger } from './log';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { EnrollmentError } from './enroll';
 import { CONNECTOR_VERSION } from './index';
-import { modbusTagsOf, resolvePath, startConnector } from './runtime';
+import { modbusTagsOf, resolvePath, startConnector, UPLOAD_GRACE_MS } from './runtime';
 import { planReads } from './modbus/registers';
 
 const commandSchema = z.discriminatedUnion('command', [
@@ -173,29 +174,37 @@ async function main(): Promise<number> {
     throw new UsageError(
       `no credential: run \`anh-connector enroll\` (it writes ${credentialPath}) or set ANH_CONNECTOR_CREDENTIAL`,
     );
+  const log = createLogger('info', { service: 'connector', connectorId });
   const runtime = await startConnector({
     config,
     configPath: args.config,
     connectorId,
     credential,
     statusPort: env.ANH_CONNECTOR_STATUS_PORT,
+    log,
   });
-  console.log(
-    JSON.stringify({
-      event: 'connector.started',
-      connectorId,
-      sources: config.sources.length,
-      tags: config.tags.length,
-      unsupportedSources: runtime.unsupportedSources,
-      status: runtime.statusUrl,
-    }),
-  );
-  await new Promise<void>((resolve) => {
-    process.once('SIGTERM', resolve);
-    process.once('SIGINT', resolve);
+  log.info('connector started', {
+    sources: config.sources.length,
+    tags: config.tags.length,
+    unsupportedSources: runtime.unsupportedSources,
+    status: runtime.statusUrl,
   });
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
+  log.info('connector stopping', { signal });
+  // A second signal, or a stop that hangs (a device that never answers its goodbye), ends
+  // the process anyway: the buffer is durable, and what was not acknowledged goes again.
+  const force = (why: string) => {
+    log.error('connector stopped without finishing', { why });
+    process.exit(1);
+  };
+  process.once('SIGTERM', () => force('second SIGTERM'));
+  process.once('SIGINT', () => force('second SIGINT'));
+  setTimeout(() => force('stop took too long'), UPLOAD_GRACE_MS + 20_000).unref();
   await runtime.stop();
-  console.log(JSON.stringify({ event: 'connector.stopped' }));
+  log.info('connector stopped');
   return 0;
 }
 

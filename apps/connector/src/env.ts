@@ -9,7 +9,7 @@ export const connectorEnvSchema = z.object({
     .optional(),
   /** Overrides connector.id from the config file. */
   ANH_CONNECTOR_ID: z.uuid().optional(),
-  /** Port of the local status endpoint (127.0.0.1 only); 0 disables it. */
+  /** Port of the local status endpoint (`/status`, `/metrics`; 127.0.0.1 only); 0 disables it. */
   ANH_CONNECTOR_STATUS_PORT: z.coerce.number().int().min(0).max(65535).default(7070),
 });
 

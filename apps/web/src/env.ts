@@ -60,6 +60,15 @@ export const webEnvSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9_-]{87}$/, 'VAPID_PUBLIC_KEY: 65 bytes, base64url')
     .optional(),
+  /**
+   * Prometheus scrapes `GET /api/metrics` with this bearer token (32+ characters; the
+   * scrape job's `authorization.credentials`). Unset: the endpoint answers 404. A token
+   * rather than an address check, because behind Vercel or a reverse proxy the app cannot
+   * tell a private caller from a forwarded header someone wrote.
+   */
+  METRICS_TOKEN: z.string().min(32).optional(),
+  /** debug, info, warn or error: the server's JSON log lines on stdout (pino). */
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
 
 export type WebEnv = z.infer<typeof webEnvSchema>;
@@ -80,4 +89,21 @@ export function vapidPublicKey(
   source: Record<string, string | undefined> = process.env,
 ): string | null {
   return webEnvSchema.shape.VAPID_PUBLIC_KEY.parse(source.VAPID_PUBLIC_KEY) ?? null;
+}
+
+/**
+ * Only the metrics token (the metrics route) and the log level (every server module
+ * that logs): read on their own, like the VAPID key, so that code and tests without the
+ * server secrets can still log and count.
+ */
+export function metricsToken(
+  source: Record<string, string | undefined> = process.env,
+): string | null {
+  return webEnvSchema.shape.METRICS_TOKEN.parse(source.METRICS_TOKEN || undefined) ?? null;
+}
+
+export function logLevel(
+  source: Record<string, string | undefined> = process.env,
+): WebEnv['LOG_LEVEL'] {
+  return webEnvSchema.shape.LOG_LEVEL.parse(source.LOG_LEVEL || undefined);
 }

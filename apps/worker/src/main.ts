@@ -7,11 +7,13 @@ import { readWorkerEnv } from './env';
 import { startGateway, type Gateway } from './gateway/gateway';
 import { createHealthServer } from './health';
 import { createLogger } from './log';
+import { createWorkerMetrics } from './metrics';
 import { startWorkerRuntime } from './runtime';
 import { createNotifyContext } from './notify/channels';
 
 // The worker process: BullMQ workers for every queue of the catalog, the schedules, and
-// a health endpoint. SIGTERM/SIGINT drain running jobs before exiting.
+// the operations endpoints (/health, /ready, /metrics: src/health.ts). SIGTERM/SIGINT
+// drain running jobs before exiting.
 const env = readWorkerEnv();
 const log = createLogger(env.LOG_LEVEL, { service: 'worker' });
 const db = createDatabase({
@@ -36,17 +38,26 @@ const runtime = await startWorkerRuntime({
   ring: env.SECRETS_KEYRING ? parseKeyRing(env.SECRETS_KEYRING) : null,
   notify: createNotifyContext(env, log),
 });
-const health = createHealthServer({ db, redis });
+// The live-alert gateway (socket.io) runs in this process when a token secret is set;
+// declared before the metrics, which read its counters once it is up.
+let gateway: Gateway | null = null;
+const metrics = createWorkerMetrics({
+  queues: runtime.queues,
+  db,
+  gateway: () => gateway?.stats ?? null,
+});
+const health = createHealthServer({ db, redis, metrics: metrics.registry });
 health.listen(env.WORKER_HEALTH_PORT, env.WORKER_HEALTH_HOST);
 await once(health, 'listening');
 const { port } = health.address() as AddressInfo;
+const healthUrl = `http://${env.WORKER_HEALTH_HOST}:${port}`;
 log.info('worker started', {
   scheduled: runtime.scheduled,
-  health: `http://${env.WORKER_HEALTH_HOST}:${port}/health`,
+  health: `${healthUrl}/health`,
+  ready: `${healthUrl}/ready`,
+  metrics: `${healthUrl}/metrics`,
 });
 
-// The live-alert gateway (socket.io) runs in this process when a token secret is set.
-let gateway: Gateway | null = null;
 const gatewayRedis: Redis[] = [];
 if (env.LIVE_TOKEN_SECRET) {
   const pub = new Redis(env.REDIS_URL, { maxRetriesPerRequest: null });

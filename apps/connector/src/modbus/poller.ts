@@ -55,7 +55,6 @@ export interface PollerOptions {
 }
 
 const TIMEOUT_ERRNO = 'ETIMEDOUT';
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class ModbusPoller {
   readonly plan: ReadBlock[];
@@ -225,23 +224,54 @@ export class ModbusPoller {
         await this.runCycle();
         const elapsed = this.now() - started;
         if (elapsed > this.options.source.intervalMs) this.health.overruns++;
-        else await sleep(this.options.source.intervalMs - elapsed);
+        else await this.pause(this.options.source.intervalMs - elapsed);
       } catch {
         this.health.state = 'connecting';
         this.health.reconnects++;
-        await new Promise<void>((resolve) => this.client.close(() => resolve()));
-        await sleep(reconnectDelay);
+        await this.closeClient();
+        await this.pause(reconnectDelay);
         reconnectDelay = Math.min(reconnectDelay * 2, 30_000);
       }
     }
   }
 
+  /** A wait that stop() cuts short (a 30 s reconnect backoff must not delay a shutdown). */
+  private wake: (() => void) | null = null;
+  private pause(ms: number): Promise<void> {
+    if (!this.running) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    }).finally(() => {
+      this.wake = null;
+    });
+  }
+
+  /**
+   * Closes the connection. modbus-serial calls back only if a connection is open: after a
+   * refused connect it never does, and waiting for it stopped the poller for good (no
+   * reconnection, and a stop that never ended).
+   */
+  private closeClient(): Promise<void> {
+    if (!this.client.isOpen) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 2000);
+      this.client.close(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
   async stop(): Promise<void> {
     this.running = false;
+    this.wake?.();
     await this.loop;
-    await new Promise<void>((resolve) =>
-      this.client.isOpen ? this.client.close(() => resolve()) : resolve(),
-    );
+    await this.closeClient();
     this.health.state = 'stopped';
   }
 }

@@ -5,6 +5,7 @@ import {
   type UploadBatch,
 } from '@anh/domain/upload';
 import type { DurableBuffer, LeasedBatch } from '../buffer/store';
+import type { Logger } from '../log';
 
 /**
  * Sends the buffer to the cloud, one batch at a time, in drain order. A batch is deleted
@@ -27,6 +28,20 @@ export interface UploaderOptions {
   fetchImpl?: typeof fetch;
   /** Reported with each upload, with the buffer's depth and age (see connectorStatusHeaders). */
   version?: string;
+  /** Told of every upload attempt, for the metrics (src/metrics.ts). */
+  onUpload?: (upload: UploadResult) => void;
+  /** Failures (the first of a streak, then every 10th) and the recovery are logged. */
+  log?: Logger;
+}
+
+/**
+ * One upload attempt: acknowledged (the batch left the buffer), refused (set aside for
+ * good: 400, 409, 413, 415, 422) or failed (sent again after a backoff).
+ */
+export interface UploadResult {
+  outcome: 'acknowledged' | 'refused' | 'failed';
+  seconds: number;
+  samples: number;
 }
 
 export interface UploaderStatus {
@@ -115,7 +130,10 @@ export class Uploader {
     lastAckAt: null,
     rejected: 0,
   };
+  /** Aborts the request on the wire: only once a stop's grace period is over. */
   private readonly abort = new AbortController();
+  /** Asked to stop: no new upload starts, sleeps end at once. */
+  private readonly stopping = new AbortController();
   private loop: Promise<void> | null = null;
 
   constructor(private readonly options: UploaderOptions) {}
@@ -164,6 +182,26 @@ export class Uploader {
     const current = this.prepared ?? this.prepare(-1);
     this.prepared = null;
     if (!current) return false;
+    const started = performance.now();
+    const report = (outcome: UploadResult['outcome']) =>
+      this.options.onUpload?.({
+        outcome,
+        seconds: (performance.now() - started) / 1000,
+        samples: current.batch.samples.length,
+      });
+    try {
+      return await this.send(current, report);
+    } catch (error) {
+      // A request cut short by stop() is not a failure of the cloud's.
+      if (!this.abort.signal.aborted) report('failed');
+      throw error;
+    }
+  }
+
+  private async send(
+    current: { batch: LeasedBatch; body: Buffer },
+    report: (outcome: UploadResult['outcome']) => void,
+  ): Promise<boolean> {
     const fetchImpl = this.options.fetchImpl ?? fetch;
     this.status_.sent++;
     const request = fetchImpl(`${this.options.cloudUrl.replace(/\/$/, '')}/api/ingest/v1/batches`, {
@@ -193,12 +231,20 @@ export class Uploader {
       this.options.buffer.reject(current.batch, `${response.status}: ${text}`);
       this.status_.rejected++;
       this.status_.lastError = `batch ${current.batch.batchId} refused (${response.status}): ${text.slice(0, 300)}`;
+      report('refused');
+      this.options.log?.warn('batch refused by the cloud; set aside in the buffer', {
+        batchId: current.batch.batchId,
+        status: response.status,
+        samples: current.batch.samples.length,
+        answer: text.slice(0, 300),
+      });
       // The prepared next batch was leased after this one: it may go now.
       this.prepared = next;
       return true;
     }
     if (!response.ok) throw new Error(`cloud answered ${response.status}: ${text.slice(0, 300)}`);
     this.options.buffer.acknowledge(current.batch.batchId);
+    report('acknowledged');
     // Only after the current batch is acknowledged may the next one go.
     this.prepared = next;
     this.status_.acknowledgedSamples += current.batch.samples.length;
@@ -212,28 +258,55 @@ export class Uploader {
   }
 
   private async run(): Promise<void> {
-    while (!this.abort.signal.aborted) {
+    const stopping = this.stopping.signal;
+    while (!stopping.aborted) {
       try {
         const sent = await this.sendOnce();
+        if (sent && this.status_.consecutiveFailures > 0)
+          this.options.log?.info('cloud reachable again', {
+            afterFailures: this.status_.consecutiveFailures,
+          });
         this.status_.consecutiveFailures = 0;
-        if (!sent) await sleep(Math.min(this.options.maxDelayMs, 1000), this.abort.signal);
+        if (!sent) await sleep(Math.min(this.options.maxDelayMs, 1000), stopping);
         else if (this.options.buffer.stats().depth < this.options.maxSamples)
-          await sleep(this.options.maxDelayMs / 10, this.abort.signal);
+          await sleep(this.options.maxDelayMs / 10, stopping);
       } catch (error) {
         if (this.abort.signal.aborted) break;
         this.status_.failures++;
         this.status_.consecutiveFailures++;
         this.status_.lastError = (error as Error).message;
+        // A cloud that is down for an hour must not fill the disk with the same line.
+        if (this.status_.consecutiveFailures % 10 === 1)
+          this.options.log?.warn('upload failed; the batch stays in the buffer', {
+            consecutiveFailures: this.status_.consecutiveFailures,
+            error: (error as Error).message,
+          });
         const ceiling = Math.min(
           this.options.maxBackoffMs ?? 60_000,
           250 * 2 ** Math.min(this.status_.consecutiveFailures, 16),
         );
-        await sleep(ceiling * (0.5 + Math.random() * 0.5), this.abort.signal);
+        await sleep(ceiling * (0.5 + Math.random() * 0.5), stopping);
       }
     }
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Stops uploading. An upload on the wire may finish for `graceMs` (its acknowledgement
+   * then takes the batch out of the buffer); past that it is cut off, and the batch stays
+   * leased in the buffer, to be sent again (same id) when the connector starts again.
+   */
+  async stop(graceMs = 0): Promise<void> {
+    this.stopping.abort();
+    if (this.loop && graceMs > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        this.loop,
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, graceMs);
+        }),
+      ]);
+      clearTimeout(timer);
+    }
     this.abort.abort();
     await this.loop;
   }

@@ -1,3 +1,5 @@
+import { recordDashboardCache } from '../metrics';
+
 /**
  * Stale-while-revalidate memo for dashboard reads. A dashboard is read far more often
  * than its data changes (slots close every 10 minutes; late data trickles in), so a
@@ -6,7 +8,8 @@
  * request for a key waits for the database.
  *
  * Keys always start with the tenant id: nothing cached for one tenant can answer another.
- * The cache is per process; several web instances each keep their own.
+ * The cache is per process; several web instances each keep their own. Every lookup is
+ * counted (anh_dashboard_cache_requests_total: hit, stale, miss).
  */
 export interface SwrOptions {
   freshMs: number;
@@ -34,8 +37,12 @@ export class SwrCache {
   async get<T>(key: string, compute: () => Promise<T>): Promise<T> {
     const entry = this.entries.get(key) as Entry<T> | undefined;
     const age = entry ? this.now() - entry.at : Infinity;
-    if (entry && age <= this.options.freshMs) return entry.value;
+    if (entry && age <= this.options.freshMs) {
+      recordDashboardCache(key, 'hit');
+      return entry.value;
+    }
     if (entry && age <= this.options.maxStaleMs) {
+      recordDashboardCache(key, 'stale');
       if (!entry.refreshing) {
         entry.refreshing = this.load(key, compute).catch(() => {
           // Keep serving the stale value; the next request past freshMs tries again.
@@ -45,6 +52,7 @@ export class SwrCache {
       }
       return entry.value;
     }
+    recordDashboardCache(key, 'miss');
     return this.load(key, compute);
   }
 

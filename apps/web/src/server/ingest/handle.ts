@@ -14,6 +14,8 @@ import {
 import { readConnectorStatus } from '@anh/domain/upload';
 import type { CredentialCache } from './credential-cache';
 import type { RateLimiter } from './rate-limit';
+import { requestIdOf, webLog, withRequestId } from '../log';
+import { recordIngest } from '../metrics';
 
 /**
  * POST /api/ingest/v1/batches — the connector upload (docs/upload-protocol.md). In order:
@@ -99,6 +101,13 @@ async function readBody(request: Request, limit: number): Promise<Uint8Array> {
 }
 
 export async function handleIngest(request: Request, deps: IngestDeps): Promise<Response> {
+  // Instrumentation: who (tenant, connector) and how many readings, known as the checks
+  // pass; counted and logged once the answer is decided (src/server/metrics.ts, log.ts).
+  const started = performance.now();
+  const requestId = requestIdOf(request);
+  let tenantId: string | null = null;
+  let connectorId: string | null = null;
+  let samples = 0;
   try {
     const now = deps.now();
     const authorization = request.headers.get('authorization') ?? '';
@@ -106,6 +115,8 @@ export async function handleIngest(request: Request, deps: IngestDeps): Promise<
     if (!match)
       throw new AppError('UNAUTHENTICATED', 'authorization: Bearer <keyId.secret> is required');
     const connector = await deps.credentials.authenticate(deps.db, match[1]!, now);
+    tenantId = connector.tenantId;
+    connectorId = connector.connectorId;
     const waitMs = deps.limiter.take(
       connector.connectorId,
       connector.maxBatchesPerMinute ?? deps.maxBatchesPerMinute,
@@ -125,6 +136,7 @@ export async function handleIngest(request: Request, deps: IngestDeps): Promise<
       DEFAULT_BODY_LIMITS,
     );
     const { batch, times, digest } = parseUploadBody(decoded, format);
+    samples = batch.samples.length;
     const idempotencyKey = request.headers.get('idempotency-key');
     if (idempotencyKey !== null && idempotencyKey !== batch.batchId)
       throw new AppError('VALIDATION', 'idempotency-key header differs from the batch id');
@@ -170,14 +182,48 @@ export async function handleIngest(request: Request, deps: IngestDeps): Promise<
         now,
       );
     }
-    return Response.json({
+    const outcome = stored.duplicate ? 'duplicate' : 'accepted';
+    const seconds = (performance.now() - started) / 1000;
+    recordIngest({ tenantId, outcome, samples, seconds });
+    webLog().debug('batch stored', {
+      requestId,
+      tenantId,
+      connectorId,
       batchId: batch.batchId,
-      accepted: stored.samples,
-      stored: stored.stored,
-      aggregates: stored.aggregates,
+      samples,
       duplicate: stored.duplicate,
+      ms: Math.round(seconds * 1000),
     });
+    return withRequestId(
+      Response.json({
+        batchId: batch.batchId,
+        accepted: stored.samples,
+        stored: stored.stored,
+        aggregates: stored.aggregates,
+        duplicate: stored.duplicate,
+      }),
+      requestId,
+    );
   } catch (error) {
-    return errorResponse(error);
+    const response = errorResponse(error);
+    recordIngest({
+      tenantId,
+      outcome: 'refused',
+      error,
+      samples,
+      seconds: (performance.now() - started) / 1000,
+    });
+    // A connector's mistake is a warning; our own failure (500) an error, with its cause.
+    const fields = {
+      requestId,
+      tenantId,
+      connectorId,
+      status: response.status,
+      code: isAppError(error) ? error.code : 'INTERNAL',
+      error,
+    };
+    if (response.status >= 500) webLog().error('batch not stored', fields);
+    else webLog().warn('batch refused', fields);
+    return withRequestId(response, requestId);
   }
 }
